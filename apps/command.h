@@ -1,0 +1,29 @@
+// Subcommand registry: each cmd_<name>.cc defines one subcommand with a static Registration.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+
+namespace antispoof::cli {
+
+// Adds the subcommand's options to `sub` and returns the action run when it is chosen; the
+// action returns the process exit code.
+using CommandSetup = std::function<std::function<int()>(CLI::App& sub)>;
+
+struct CommandSpec {
+  std::string name;
+  std::string description;
+  CommandSetup setup;
+  int order = 100;  // position in --help
+};
+
+std::vector<CommandSpec>& Registry();
+
+struct Registration {
+  explicit Registration(CommandSpec spec) { Registry().push_back(std::move(spec)); }
+};
+
+}  // namespace antispoof::cli

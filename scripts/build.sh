@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Configures and builds antispoof into ./build (Release). Extra args go to cmake --build.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BUILD_DIR=${ANTISPOOF_BUILD_DIR:-build}
+if [ ! -f "$BUILD_DIR/build.ninja" ]; then
+  cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=Release >&2
+fi
+# Compiling a LibTorch file takes ~1 GB: one job per 2 GB of memory, at most the core count.
+jobs=$(nproc)
+mem_jobs=$(( $(awk '/MemAvailable/{print $2}' /proc/meminfo) / 2000000 ))
+[ "$mem_jobs" -lt "$jobs" ] && jobs=$(( mem_jobs > 0 ? mem_jobs : 1 ))
+cmake --build "$BUILD_DIR" -j "$jobs" "$@" >&2

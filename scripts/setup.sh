@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Installs everything antispoof needs on Debian 12 (run as root or with sudo). Idempotent.
+set -euo pipefail
+SUDO=""
+if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
+export DEBIAN_FRONTEND=noninteractive
+
+PKGS=(
+  # build
+  build-essential cmake ninja-build ccache pkg-config git
+  # LibTorch (CPU) and a fast BLAS behind libblas.so.3
+  libtorch-dev libopenblas0-openmp libgoogle-perftools-dev
+  # distributed training (Gloo headers for c10d)
+  libgloo-dev
+  # config, CLI, JSON
+  libyaml-cpp-dev libcli11-dev nlohmann-json3-dev
+  # audio
+  libsndfile1-dev libsoxr-dev
+  # tests and benchmarks
+  libgtest-dev libgmock-dev libbenchmark-dev
+  # plots
+  gnuplot-nox
+  # corpus tools (synthesisers, codecs)
+  ffmpeg espeak-ng flite festival festvox-kallpc16k festvox-us-slt-hts praat sptk sox
+)
+
+missing=()
+for p in "${PKGS[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing ${missing[*]}" >&2
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+fi
+
+# Debian's LibTorch calls whatever libblas.so.3 points at; the reference BLAS is ~3x slower for RawNet2.
+arch=$(dpkg --print-architecture)
+case "$arch" in amd64) triplet=x86_64-linux-gnu ;; arm64) triplet=aarch64-linux-gnu ;; *) triplet=$(gcc -dumpmachine) ;; esac
+for alt in libblas.so.3 liblapack.so.3; do
+  target="/usr/lib/$triplet/openblas-openmp/$alt"
+  if [ -e "$target" ]; then
+    $SUDO update-alternatives --set "$alt-$triplet" "$target" >/dev/null 2>&1 || true
+  fi
+done
+echo "setup: done ($(update-alternatives --query libblas.so.3-$triplet 2>/dev/null | awk '/^Value:/{print $2}'))" >&2

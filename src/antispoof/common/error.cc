@@ -1,0 +1,18 @@
+#include "antispoof/common/error.h"
+
+namespace antispoof {
+
+std::string Located(const std::string& path, long line, const std::string& message) {
+  if (line > 0) return path + ":" + std::to_string(line) + ": " + message;
+  return path + ": " + message;
+}
+
+void Fail(const std::string& message) { throw Error(message); }
+
+void FailAt(const std::string& path, long line, const std::string& message) {
+  throw Error(Located(path, line, message));
+}
+
+std::string Version() { return ANTISPOOF_VERSION; }
+
+}  // namespace antispoof

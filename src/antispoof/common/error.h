@@ -1,0 +1,24 @@
+// Errors that reach the user: the message names the file, line or key and what is wrong.
+#pragma once
+
+#include <stdexcept>
+#include <string>
+
+namespace antispoof {
+
+// Any user-facing failure (bad input, bad config, missing file). The CLI prints what() and exits 1.
+class Error : public std::runtime_error {
+ public:
+  explicit Error(const std::string& message) : std::runtime_error(message) {}
+};
+
+// "PATH: message" or "PATH:LINE: message" (line is 1-based; 0 = no line).
+std::string Located(const std::string& path, long line, const std::string& message);
+
+[[noreturn]] void Fail(const std::string& message);
+[[noreturn]] void FailAt(const std::string& path, long line, const std::string& message);
+
+// Project version and the versions of the libraries it was built with.
+std::string Version();
+
+}  // namespace antispoof

@@ -1,0 +1,22 @@
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace antispoof {
+
+// Splits on runs of ASCII whitespace (space, tab, CR); no empty fields.
+std::vector<std::string> SplitWhitespace(std::string_view line);
+std::string Trim(std::string_view s);
+bool StartsWith(std::string_view s, std::string_view prefix);
+bool EndsWith(std::string_view s, std::string_view suffix);
+std::string ToLower(std::string_view s);
+// Full-string parses (no trailing junk); nullopt on failure. Locale independent.
+std::optional<double> ParseDouble(std::string_view s);
+std::optional<long long> ParseInt(std::string_view s);
+// printf-style formatting into a std::string.
+std::string Format(const char* fmt, ...) __attribute__((format(printf, 1, 2)));
+
+}  // namespace antispoof

@@ -1,0 +1,35 @@
+// Paths and helpers shared by the tests.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+namespace antispoof::testing {
+
+// ../shared beside the project, or "" when it does not exist (a user's clone has none).
+std::string SharedDir();
+std::string SourceDir();
+// The built antispoof binary.
+std::string BinaryPath();
+// A fresh empty temporary folder for this test, removed at exit.
+std::string TempDir();
+
+struct CommandResult {
+  int exit_code;
+  std::string out;  // stdout
+  std::string err;  // stderr
+};
+// Runs the antispoof binary with `args` (a shell-quoted string) and captures both streams.
+CommandResult RunAntispoof(const std::string& args);
+// Runs any shell command line and captures both streams.
+CommandResult RunShell(const std::string& command);
+
+}  // namespace antispoof::testing
+
+// Skips the test with a message when ../shared is absent.
+#define ANTISPOOF_REQUIRE_SHARED()                                                  \
+  do {                                                                              \
+    if (::antispoof::testing::SharedDir().empty())                                  \
+      GTEST_SKIP() << "../shared is absent: skipping a test that needs its fixtures"; \
+  } while (0)

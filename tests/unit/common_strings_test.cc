@@ -1,0 +1,44 @@
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "antispoof/common/error.h"
+#include "antispoof/common/progress.h"
+#include "antispoof/common/strings.h"
+
+namespace antispoof {
+namespace {
+
+TEST(Strings, SplitWhitespaceDropsEmptyFieldsAndCarriageReturns) {
+  auto f = SplitWhitespace("  LA_0079\tLA_T_1 -  - bonafide\r");
+  ASSERT_EQ(f.size(), 5u);
+  EXPECT_EQ(f[0], "LA_0079");
+  EXPECT_EQ(f[4], "bonafide");
+}
+
+TEST(Strings, ParseDoubleIsStrictAndLocaleFree) {
+  EXPECT_DOUBLE_EQ(*ParseDouble("-1.5e-3"), -1.5e-3);
+  EXPECT_FALSE(ParseDouble("1.5x").has_value());
+  EXPECT_FALSE(ParseDouble("").has_value());
+  EXPECT_TRUE(std::isnan(*ParseDouble("nan")));
+  EXPECT_TRUE(std::isinf(*ParseDouble("-inf")));
+}
+
+TEST(Strings, ParseIntRejectsJunk) {
+  EXPECT_EQ(*ParseInt("64600"), 64600);
+  EXPECT_FALSE(ParseInt("64600.5").has_value());
+}
+
+TEST(Errors, LocatedNamesFileAndLine) {
+  EXPECT_EQ(Located("p.txt", 3, "bad"), "p.txt:3: bad");
+  EXPECT_EQ(Located("p.txt", 0, "bad"), "p.txt: bad");
+}
+
+TEST(Progress, FormatsDurations) {
+  EXPECT_EQ(FormatDuration(12.34), "12.3s");
+  EXPECT_EQ(FormatDuration(245), "4m05s");
+  EXPECT_EQ(FormatDuration(3723), "1h02m03s");
+}
+
+}  // namespace
+}  // namespace antispoof
