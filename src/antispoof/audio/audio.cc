@@ -1,0 +1,305 @@
+#include "antispoof/audio/audio.h"
+
+#include <sndfile.h>
+#include <soxr.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <filesystem>
+#include <limits>
+#include <memory>
+
+#include "antispoof/common/error.h"
+#include "antispoof/common/files.h"
+#include "antispoof/common/strings.h"
+
+namespace antispoof::audio {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct SndFileCloser {
+  void operator()(SNDFILE* f) const {
+    if (f) sf_close(f);
+  }
+};
+using SndFilePtr = std::unique_ptr<SNDFILE, SndFileCloser>;
+
+std::string MajorName(int format) {
+  switch (format & SF_FORMAT_TYPEMASK) {
+    case SF_FORMAT_FLAC: return "FLAC";
+    case SF_FORMAT_WAV: return "WAV";
+    case SF_FORMAT_WAVEX: return "WAVEX";
+    case SF_FORMAT_OGG: return "OGG";
+    case SF_FORMAT_AIFF: return "AIFF";
+    case SF_FORMAT_AU: return "AU";
+    case SF_FORMAT_RAW: return "RAW";
+    case SF_FORMAT_W64: return "W64";
+    case SF_FORMAT_RF64: return "RF64";
+    case SF_FORMAT_CAF: return "CAF";
+    default: return Format("format 0x%x", format & SF_FORMAT_TYPEMASK);
+  }
+}
+
+std::string SubName(int format) {
+  switch (format & SF_FORMAT_SUBMASK) {
+    case SF_FORMAT_PCM_S8: return "8-bit";
+    case SF_FORMAT_PCM_U8: return "unsigned 8-bit";
+    case SF_FORMAT_PCM_16: return "16-bit";
+    case SF_FORMAT_PCM_24: return "24-bit";
+    case SF_FORMAT_PCM_32: return "32-bit";
+    case SF_FORMAT_FLOAT: return "float";
+    case SF_FORMAT_DOUBLE: return "double";
+    case SF_FORMAT_VORBIS: return "Vorbis";
+    case SF_FORMAT_OPUS: return "Opus";
+    case SF_FORMAT_ULAW: return "u-law";
+    case SF_FORMAT_ALAW: return "A-law";
+    default: return Format("subtype 0x%x", format & SF_FORMAT_SUBMASK);
+  }
+}
+
+// Opens for reading; Error naming the file and why it cannot be decoded.
+SndFilePtr OpenForRead(const std::string& path, SF_INFO* info) {
+  std::error_code ec;
+  fs::file_status status = fs::status(path, ec);
+  if (ec || !fs::exists(status)) Fail(Located(path, 0, "no such audio file"));
+  if (fs::is_directory(status)) Fail(Located(path, 0, "is a folder, not an audio file"));
+  uintmax_t size = fs::file_size(path, ec);
+  if (!ec && size == 0) Fail(Located(path, 0, "empty file (0 bytes), not audio"));
+  std::memset(info, 0, sizeof(*info));
+  SNDFILE* file = sf_open(path.c_str(), SFM_READ, info);
+  if (!file) {
+    std::string reason = sf_strerror(nullptr);
+    Fail(Located(path, 0, "cannot decode audio: " + reason +
+                              " (not a FLAC/WAV/OGG file, or corrupt)"));
+  }
+  return SndFilePtr(file);
+}
+
+// All interleaved samples of an open file as float (16-bit PCM as int16/32768 exactly).
+std::vector<float> ReadInterleaved(const std::string& path, SNDFILE* file, const SF_INFO& info) {
+  const int channels = info.channels;
+  const bool known_length = info.frames > 0 && info.frames < (int64_t{1} << 34);
+  std::vector<float> data;
+  if (known_length) data.reserve(static_cast<size_t>(info.frames) * channels);
+  const bool pcm16 = (info.format & SF_FORMAT_SUBMASK) == SF_FORMAT_PCM_16;
+  constexpr sf_count_t kChunkFrames = 1 << 16;
+  std::vector<short> shorts;
+  if (pcm16) shorts.resize(static_cast<size_t>(kChunkFrames) * channels);
+  while (true) {
+    size_t offset = data.size();
+    data.resize(offset + static_cast<size_t>(kChunkFrames) * channels);
+    sf_count_t got;
+    if (pcm16) {
+      got = sf_readf_short(file, shorts.data(), kChunkFrames);
+      for (sf_count_t i = 0; i < got * channels; ++i) {
+        data[offset + i] = static_cast<float>(shorts[i]) / 32768.0f;
+      }
+    } else {
+      got = sf_readf_float(file, data.data() + offset, kChunkFrames);
+    }
+    if (got < 0) got = 0;
+    data.resize(offset + static_cast<size_t>(got) * channels);
+    if (got < kChunkFrames) break;
+  }
+  int err = sf_error(file);
+  int64_t frames = static_cast<int64_t>(data.size()) / channels;
+  if (err != SF_ERR_NO_ERROR) {
+    Fail(Located(path, 0, Format("decoding failed after %lld samples: %s (corrupt or truncated)",
+                                 static_cast<long long>(frames), sf_strerror(file))));
+  }
+  if (known_length && frames < info.frames) {
+    Fail(Located(path, 0, Format("truncated: decoded %lld of the %lld samples its header states",
+                                 static_cast<long long>(frames),
+                                 static_cast<long long>(info.frames))));
+  }
+  return data;
+}
+
+}  // namespace
+
+AudioInfo ProbeAudio(const std::string& path) {
+  SF_INFO info;
+  SndFilePtr file = OpenForRead(path, &info);
+  AudioInfo out;
+  out.frames = info.frames;
+  out.sample_rate = info.samplerate;
+  out.channels = info.channels;
+  out.format = MajorName(info.format) + " " + SubName(info.format);
+  return out;
+}
+
+std::vector<float> LoadAudio(const std::string& path, const DecodeOptions& options) {
+  SF_INFO info;
+  SndFilePtr file = OpenForRead(path, &info);
+  if (info.channels <= 0) Fail(Located(path, 0, "no audio channels"));
+  if (info.channels > 1 && !options.mixdown) {
+    std::string what = info.channels == 2 ? "stereo (2 channels)"
+                                          : Format("%d channels", info.channels);
+    Fail(Located(path, 0, what + "; expected mono: use --mixdown to average the channels"));
+  }
+  if (info.samplerate != options.sample_rate && !options.resample) {
+    Fail(Located(path, 0, Format("sample rate %d Hz, expected %d Hz: use --resample to convert",
+                                 info.samplerate, options.sample_rate)));
+  }
+  std::vector<float> data = ReadInterleaved(path, file.get(), info);
+  file.reset();
+  const int channels = info.channels;
+  const size_t frames = data.size() / channels;
+  if (frames == 0) Fail(Located(path, 0, "no samples (empty audio)"));
+  for (size_t i = 0; i < data.size(); ++i) {
+    if (!std::isfinite(data[i])) {
+      Fail(Located(path, 0, Format("sample %zu is %s; audio must be finite", i / channels,
+                                   std::isnan(data[i]) ? "NaN" : "infinite")));
+    }
+  }
+  if (channels > 1) {
+    for (size_t f = 0; f < frames; ++f) {
+      float sum = 0.0f;
+      for (int c = 0; c < channels; ++c) sum += data[f * channels + c];
+      data[f] = sum / static_cast<float>(channels);
+    }
+    data.resize(frames);
+  }
+  if (info.samplerate != options.sample_rate) {
+    data = Resample(data, info.samplerate, options.sample_rate);
+    if (data.empty()) Fail(Located(path, 0, "no samples left after resampling"));
+  }
+  return data;
+}
+
+void FitLength(const float* samples, int64_t n, int64_t nb_samp, float* out) {
+  if (nb_samp <= 0) Fail(Format("FitLength: nb_samp must be positive, got %lld",
+                                static_cast<long long>(nb_samp)));
+  if (n <= 0) Fail("FitLength: cannot fit an empty clip (0 samples)");
+  int64_t done = 0;
+  while (done < nb_samp) {
+    int64_t take = std::min(n, nb_samp - done);
+    std::memcpy(out + done, samples, static_cast<size_t>(take) * sizeof(float));
+    done += take;
+  }
+}
+
+std::vector<float> FitLength(const std::vector<float>& samples, int64_t nb_samp) {
+  if (nb_samp <= 0) Fail(Format("FitLength: nb_samp must be positive, got %lld",
+                                static_cast<long long>(nb_samp)));
+  std::vector<float> out(static_cast<size_t>(nb_samp));
+  FitLength(samples.data(), static_cast<int64_t>(samples.size()), nb_samp, out.data());
+  return out;
+}
+
+std::vector<float> Resample(const std::vector<float>& samples, double from_rate, double to_rate) {
+  if (!(from_rate > 0) || !(to_rate > 0)) {
+    Fail(Format("Resample: rates must be positive (from %g Hz to %g Hz)", from_rate, to_rate));
+  }
+  if (samples.empty()) return {};
+  if (from_rate == to_rate) return samples;
+  const double out_len = std::round(static_cast<double>(samples.size()) * to_rate / from_rate);
+  std::vector<float> out(static_cast<size_t>(out_len));
+  if (out.empty()) return out;
+  size_t done = 0;
+  soxr_io_spec_t io = soxr_io_spec(SOXR_FLOAT32_I, SOXR_FLOAT32_I);
+  soxr_quality_spec_t quality = soxr_quality_spec(SOXR_HQ, 0);
+  soxr_error_t err = soxr_oneshot(from_rate, to_rate, 1, samples.data(), samples.size(), nullptr,
+                                  out.data(), out.size(), &done, &io, &quality, nullptr);
+  if (err) Fail(Format("resampling from %g Hz to %g Hz failed: %s", from_rate, to_rate, err));
+  out.resize(done);
+  return out;
+}
+
+namespace {
+
+// In-memory file for libsndfile, so a written file can be put in place atomically.
+struct MemoryFile {
+  std::string bytes;
+  sf_count_t pos = 0;
+};
+
+sf_count_t MemLength(void* user) { return static_cast<MemoryFile*>(user)->bytes.size(); }
+
+sf_count_t MemSeek(sf_count_t offset, int whence, void* user) {
+  auto* m = static_cast<MemoryFile*>(user);
+  sf_count_t base = whence == SEEK_SET ? 0 : whence == SEEK_CUR ? m->pos : m->bytes.size();
+  sf_count_t target = base + offset;
+  if (target < 0) return -1;
+  m->pos = target;
+  return m->pos;
+}
+
+sf_count_t MemRead(void* ptr, sf_count_t count, void* user) {
+  auto* m = static_cast<MemoryFile*>(user);
+  sf_count_t size = m->bytes.size();
+  if (m->pos >= size) return 0;
+  sf_count_t n = std::min(count, size - m->pos);
+  std::memcpy(ptr, m->bytes.data() + m->pos, n);
+  m->pos += n;
+  return n;
+}
+
+sf_count_t MemWrite(const void* ptr, sf_count_t count, void* user) {
+  auto* m = static_cast<MemoryFile*>(user);
+  if (static_cast<size_t>(m->pos + count) > m->bytes.size()) m->bytes.resize(m->pos + count);
+  std::memcpy(m->bytes.data() + m->pos, ptr, count);
+  m->pos += count;
+  return count;
+}
+
+sf_count_t MemTell(void* user) { return static_cast<MemoryFile*>(user)->pos; }
+
+}  // namespace
+
+void WriteAudio(const std::string& path, const std::vector<float>& samples, int sample_rate,
+                bool clip) {
+  std::string ext = ToLower(fs::path(path).extension().string());
+  int format;
+  if (ext == ".flac") {
+    format = SF_FORMAT_FLAC | SF_FORMAT_PCM_16;
+  } else if (ext == ".wav") {
+    format = SF_FORMAT_WAV | SF_FORMAT_PCM_16;
+  } else if (ext == ".ogg") {
+    format = SF_FORMAT_OGG | SF_FORMAT_VORBIS;
+  } else {
+    Fail(Located(path, 0, "unknown audio extension '" + ext + "': use .flac, .wav or .ogg"));
+  }
+  if (sample_rate <= 0) Fail(Located(path, 0, Format("invalid sample rate %d Hz", sample_rate)));
+  std::vector<float> values = samples;
+  for (size_t i = 0; i < values.size(); ++i) {
+    float x = values[i];
+    if (std::isnan(x)) Fail(Located(path, 0, Format("cannot write sample %zu: NaN", i)));
+    if (x < -1.0f || x > 1.0f) {
+      if (!clip) {
+        Fail(Located(path, 0, Format("sample %zu = %g is outside [-1, 1] (use clipping to clamp)",
+                                     i, static_cast<double>(x))));
+      }
+      values[i] = std::clamp(x, -1.0f, 1.0f);
+    }
+  }
+  MemoryFile memory;
+  SF_VIRTUAL_IO vio{MemLength, MemSeek, MemRead, MemWrite, MemTell};
+  SF_INFO info;
+  std::memset(&info, 0, sizeof(info));
+  info.samplerate = sample_rate;
+  info.channels = 1;
+  info.format = format;
+  SndFilePtr file(sf_open_virtual(&vio, SFM_WRITE, &info, &memory));
+  if (!file) Fail(Located(path, 0, std::string("cannot encode audio: ") + sf_strerror(nullptr)));
+  sf_count_t written;
+  if ((format & SF_FORMAT_SUBMASK) == SF_FORMAT_PCM_16) {
+    std::vector<short> pcm(values.size());
+    for (size_t i = 0; i < values.size(); ++i) {
+      double v = std::nearbyint(static_cast<double>(values[i]) * 32768.0);
+      pcm[i] = static_cast<short>(std::clamp(v, -32768.0, 32767.0));
+    }
+    written = sf_writef_short(file.get(), pcm.data(), pcm.size());
+  } else {
+    written = sf_writef_float(file.get(), values.data(), values.size());
+  }
+  if (written != static_cast<sf_count_t>(values.size())) {
+    Fail(Located(path, 0, std::string("encoding failed: ") + sf_strerror(file.get())));
+  }
+  if (sf_close(file.release()) != 0) Fail(Located(path, 0, "encoding failed while finishing"));
+  WriteFileAtomic(path, memory.bytes);
+}
+
+}  // namespace antispoof::audio

@@ -1,0 +1,50 @@
+// Audio decoding (libsndfile), writing, resampling (libsoxr) and the reference length rule.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace antispoof::audio {
+
+struct DecodeOptions {
+  bool mixdown = false;     // average all channels instead of rejecting multi-channel files
+  bool resample = false;    // convert other sample rates to `sample_rate` instead of rejecting them
+  int sample_rate = 16000;  // Hz, the rate every file must have (or is resampled to)
+};
+
+struct AudioInfo {
+  int64_t frames = 0;  // samples per channel, as the header states
+  int sample_rate = 0;
+  int channels = 0;
+  std::string format;  // e.g. "FLAC 16-bit"
+};
+
+// Header information only (no decoding); Error naming the file when it cannot be opened.
+AudioInfo ProbeAudio(const std::string& path);
+
+// Mono float samples at options.sample_rate. 16-bit PCM is returned as int16/32768 exactly
+// (bit-exact with the reference's soundfile reading); other integer widths are scaled by
+// 1/2^(bits-1); float files are returned unscaled.
+// Error ("PATH: reason") for: a missing file, a folder, a file libsndfile cannot parse (text,
+// corrupt), zero samples, a truncated file (fewer samples than the header states), a NaN or
+// infinite sample, more than one channel unless mixdown, another sample rate unless resample.
+std::vector<float> LoadAudio(const std::string& path, const DecodeOptions& options = {});
+
+// Reference length rule (parity with the RawNet2 baseline's pad()): the first nb_samp samples;
+// a shorter clip is tiled (repeated whole) and cut to nb_samp. `out` holds nb_samp floats.
+// Error when n <= 0 or nb_samp <= 0.
+void FitLength(const float* samples, int64_t n, int64_t nb_samp, float* out);
+std::vector<float> FitLength(const std::vector<float>& samples, int64_t nb_samp);
+
+// High-quality (SOXR_HQ) resampling; the output has round(n * to_rate / from_rate) samples.
+std::vector<float> Resample(const std::vector<float>& samples, double from_rate, double to_rate);
+
+// Mono file whose format follows the extension: .flac and .wav as 16-bit PCM (x -> round(x *
+// 32768) clamped to [-32768, 32767], so k/32768 reads back exactly), .ogg as Vorbis. Written
+// atomically. Error if a sample is outside [-1, 1] (or not finite) unless clip=true, which clamps
+// finite samples; NaN is always an error.
+void WriteAudio(const std::string& path, const std::vector<float>& samples, int sample_rate,
+                bool clip = false);
+
+}  // namespace antispoof::audio
