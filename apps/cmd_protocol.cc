@@ -1,0 +1,74 @@
+// antispoof protocol: counts per key and per attack of a CM protocol, and which audio files exist.
+#include <cstdio>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "antispoof/common/error.h"
+#include "antispoof/common/strings.h"
+#include "antispoof/data/layout.h"
+#include "antispoof/data/protocol.h"
+#include "command.h"
+
+namespace {
+
+struct ProtocolArgs {
+  std::string protocol;
+  std::string data_root;
+  std::string split;
+  size_t max_listed = 5;
+};
+
+int RunProtocol(const ProtocolArgs& args) {
+  using namespace antispoof;
+  using namespace antispoof::data;
+  std::optional<Split> split;
+  if (!args.split.empty()) split = ParseSplit(args.split);
+  std::string path = args.protocol;
+  if (path.empty()) {
+    if (args.data_root.empty() || !split) {
+      Fail("give --protocol, or --data-root with --split to use the official protocol");
+    }
+    path = FindProtocol(args.data_root, *split);
+  }
+  Protocol protocol = ReadProtocol(path);
+  std::printf("protocol %s: %s\n", path.c_str(), FormatName(protocol.format).c_str());
+  std::fputs(FormatSummary(Summarize(protocol)).c_str(), stdout);
+  if (args.data_root.empty()) return 0;
+  AudioLocator locator(args.data_root, split);
+  std::vector<std::string> missing;
+  for (const auto& e : protocol.entries) {
+    if (!locator.Find(e.utt)) missing.push_back(e.utt);
+  }
+  std::printf("audio under %s (%s): %zu found, %zu missing\n", args.data_root.c_str(),
+              locator.official_layout() ? "ASVspoof layout" : "flat folder",
+              protocol.entries.size() - missing.size(), missing.size());
+  if (!missing.empty()) {
+    std::string listed;
+    for (size_t i = 0; i < missing.size() && i < args.max_listed; ++i) {
+      listed += (i ? ", " : "") + missing[i];
+    }
+    if (missing.size() > args.max_listed) listed += ", ...";
+    std::printf("missing: %s (expected e.g. %s)\n", listed.c_str(),
+                locator.ExpectedPath(missing.front()).c_str());
+  }
+  return 0;
+}
+
+antispoof::cli::Registration reg{
+    {"protocol", "Summarise a CM protocol (counts per key and attack) and check its audio files",
+     [](CLI::App& sub) {
+       auto args = std::make_shared<ProtocolArgs>();
+       sub.add_option("--protocol", args->protocol,
+                      "Protocol file (5-column CM, 4/3-column variant or 2021 trial list)");
+       sub.add_option("--data-root", args->data_root,
+                      "LA folder, its parent, or a flat folder of <utt>.flac|.wav files");
+       sub.add_option("--split", args->split, "train, dev or eval (ASVspoof layout)")
+           ->check(CLI::IsMember({"train", "dev", "eval"}));
+       sub.add_option("--max-listed", args->max_listed, "Missing names to list");
+       return [args] { return RunProtocol(*args); };
+     },
+     40}};
+
+}  // namespace
