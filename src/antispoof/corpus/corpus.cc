@@ -1,0 +1,640 @@
+#include "antispoof/corpus/corpus.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <atomic>
+#include <cstring>
+#include <thread>
+
+#include "antispoof/audio/audio.h"
+#include "antispoof/common/error.h"
+#include "antispoof/common/files.h"
+#include "antispoof/common/progress.h"
+#include "antispoof/common/strings.h"
+#include "antispoof/corpus/dsp.h"
+#include "antispoof/corpus/shortcut.h"
+#include "antispoof/corpus/sources.h"
+#include "antispoof/corpus/tools.h"
+
+namespace antispoof::corpus {
+namespace {
+
+namespace fs = std::filesystem;
+using json = nlohmann::json;
+
+constexpr int kRate = 16000;
+// Bumped whenever generation changes, so cached items from older code are rebuilt.
+constexpr const char* kGeneratorVersion = "corpus-v1";
+
+const char* kPraatScript = R"(form Change gender
+  sentence infile
+  sentence outfile
+  real formant_ratio
+  real pitch_median
+  real range_factor
+endform
+Read from file: infile$
+Change gender: 75, 600, formant_ratio, pitch_median, range_factor, 1.0
+Save as WAV file: outfile$
+)";
+
+uint64_t Mix(uint64_t a, uint64_t b) {
+  uint64_t z = a ^ (b + 0x9e3779b97f4a7c15ULL + (a << 6) + (a >> 2));
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  return z ^ (z >> 31);
+}
+
+uint64_t Hash(const std::string& s) {
+  uint64_t h = 1469598103934665603ULL;
+  for (unsigned char c : s) h = (h ^ c) * 1099511628211ULL;
+  return h;
+}
+
+std::string SplitDir(const std::string& split) { return "ASVspoof2019_LA_" + split; }
+std::string ProtocolName(const std::string& split) {
+  return "ASVspoof2019.LA.cm." + split + (split == "train" ? ".trn.txt" : ".trl.txt");
+}
+
+std::string SafeName(const std::string& s) {
+  std::string out;
+  for (char c : s) out += (std::isalnum(static_cast<unsigned char>(c)) || c == '-') ? c : '_';
+  return out;
+}
+
+std::string AsciiText(const std::string& s) {
+  std::string out;
+  for (unsigned char c : s) {
+    if (c < 128 && (std::isalnum(c) || std::strchr(" .,;:?!'-", c))) out += static_cast<char>(c);
+    else if (c < 128) out += ' ';
+  }
+  return Trim(out);
+}
+
+struct Planned {
+  std::string split, utt, speaker_id, attack;  // attack "-" for bona fide
+  const SourceItem* source = nullptr;
+  json params;
+  uint64_t seed = 0;
+  std::string Key() const {
+    return Format("%s|%s|%s|%s|%s|%llu", kGeneratorVersion, utt.c_str(), attack.c_str(),
+                  source->item.c_str(), params.dump().c_str(), static_cast<unsigned long long>(seed));
+  }
+};
+
+struct Result {
+  double duration = 0;
+  std::vector<double> features;
+};
+
+class Builder {
+ public:
+  explicit Builder(CorpusOptions o) : opt_(std::move(o)) {
+    if (opt_.cache.empty()) opt_.cache = DefaultCacheDir();
+    la_ = opt_.out + "/LA";
+    state_ = opt_.out + "/.corpus";
+  }
+
+  CorpusSummary Run();
+
+ private:
+  Signal Decoded(const SourceItem& s);
+  std::string DecodedPath(const SourceItem& s) {
+    return opt_.cache + "/decoded/" + s.speaker + "/" + SafeName(s.item) + ".wav";
+  }
+  void DecodeG722(const std::vector<const SourceItem*>& items);
+  std::vector<std::pair<int64_t, int64_t>> SourceCuts(const SourceItem& s, const Signal& x);
+  Signal Generate(const Planned& p, const std::string& work);
+  Signal Tts(const Planned& p, const std::string& work);
+  Signal Channel(const Signal& content, Rng& rng);
+  Signal ReadWav(const std::string& path);
+
+  CorpusOptions opt_;
+  std::string la_, state_;
+};
+
+Signal Builder::ReadWav(const std::string& path) {
+  audio::DecodeOptions d;
+  d.mixdown = true;
+  d.resample = true;
+  d.sample_rate = kRate;
+  auto x = audio::LoadAudio(path, d);
+  return Signal(x.begin(), x.end());
+}
+
+void Builder::DecodeG722(const std::vector<const SourceItem*>& items) {
+  std::vector<const SourceItem*> todo;
+  for (auto* s : items)
+    if (EndsWith(s->path, ".g722") && !FileExists(DecodedPath(*s))) todo.push_back(s);
+  const size_t batch = 48;
+  ParallelFor((todo.size() + batch - 1) / batch, opt_.jobs, [&](size_t b) {
+    std::string cmd = "ffmpeg -nostdin -hide_banner -loglevel error -threads 1";
+    size_t end = std::min(todo.size(), (b + 1) * batch);
+    for (size_t i = b * batch; i < end; ++i) cmd += " -f g722 -i " + ShellQuote(todo[i]->path);
+    std::vector<std::pair<std::string, std::string>> moves;
+    for (size_t i = b * batch; i < end; ++i) {
+      std::string path = DecodedPath(*todo[i]);
+      MakeDirs(fs::path(path).parent_path().string());
+      std::string tmp = Format("%s.tmp%d.wav", path.c_str(), static_cast<int>(getpid()));
+      cmd += Format(" -map %zu:a -ac 1 -c:a pcm_s16le -y ", i - b * batch) + ShellQuote(tmp);
+      moves.push_back({tmp, path});
+    }
+    std::string work = state_ + Format("/work/decode-%zu", b);
+    MakeDirs(work);
+    RunOrFail("ffmpeg G.722 decoding of the Asterisk sources", cmd, work);
+    for (auto& [from, to] : moves) fs::rename(from, to);
+    RemoveTree(work);
+  });
+}
+
+Signal Builder::Decoded(const SourceItem& s) {
+  std::string dir = opt_.cache + "/decoded/" + s.speaker;
+  std::string path = dir + "/" + SafeName(s.item) + ".wav";
+  if (!FileExists(path)) {
+    MakeDirs(dir);
+    if (EndsWith(s.path, ".g722")) {
+      std::string tmp = Format("%s.tmp%d.%zx.wav", path.c_str(), static_cast<int>(getpid()),
+                               std::hash<std::thread::id>()(std::this_thread::get_id()));
+      std::string work = Format("%s/work/dec-%zx", state_.c_str(), std::hash<std::string>()(tmp));
+      MakeDirs(work);
+      RunOrFail("decoding " + s.path,
+                "ffmpeg -nostdin -hide_banner -loglevel error -threads 1 -f g722 -i " +
+                    ShellQuote(s.path) + " -ac 1 -c:a pcm_s16le -y " + ShellQuote(tmp),
+                work);
+      RemoveTree(work);
+      auto x = ReadWav(tmp);
+      std::remove(tmp.c_str());
+      audio::WriteAudio(path, std::vector<float>(x.begin(), x.end()), kRate, true);
+    } else {
+      auto x = ReadWav(s.path);
+      audio::WriteAudio(path, std::vector<float>(x.begin(), x.end()), kRate, true);
+    }
+  }
+  return ReadWav(path);
+}
+
+std::vector<std::pair<int64_t, int64_t>> Builder::SourceCuts(const SourceItem& s, const Signal& x) {
+  Rng rng(Mix(opt_.seed, Hash("cuts|" + s.item)));
+  return SpeechCuts(x, kRate, rng);
+}
+
+Signal Builder::Tts(const Planned& p, const std::string& work) {
+  const std::string& g = p.params["generator"];
+  const SourceItem& s = *p.source;
+  std::string wav = work + "/tts.wav";
+  if (g == "espeak-ng") {
+    WriteFileAtomic(work + "/text.txt", s.text + "\n");
+    std::string voice = std::string(p.params["voice"]);
+    RunOrFail("espeak-ng", Format("espeak-ng -v %s -s %d -p %d -f text.txt -w tts.wav", voice.c_str(),
+                                  int(p.params["speed"]), int(p.params["pitch"])),
+              work);
+  } else if (g == "flite") {
+    WriteFileAtomic(work + "/text.txt", AsciiText(s.text_en) + "\n");
+    RunOrFail("flite", "flite -voice " + std::string(p.params["voice"]) + " -f text.txt -o tts.wav", work);
+  } else {
+    WriteFileAtomic(work + "/text.txt", AsciiText(s.text_en) + "\n");
+    RunOrFail("festival (text2wave)",
+              "text2wave -eval '(" + std::string(p.params["voice"]) + ")' -o tts.wav text.txt", work);
+  }
+  return ReadWav(wav);
+}
+
+Signal Builder::Generate(const Planned& p, const std::string& work) {
+  const SourceItem& s = *p.source;
+  Signal x = Decoded(s);
+  auto cuts = SourceCuts(s, x);
+  Signal bona = ApplyCuts(x, cuts);
+  if (p.attack == "-") return bona;
+  Rng rng(p.seed ^ 0x5eed);
+  const std::string& g = p.params["generator"];
+  Signal y;
+  if (p.params["family"] == "tts") {
+    Signal t = Tts(p, work);
+    Rng cut_rng(p.seed);
+    Signal content = ApplyCuts(t, SpeechCuts(t, kRate, cut_rng));
+    y = StretchTo(content, bona.size(), kRate);
+  } else {
+    Signal v;
+    if (g == "griffin-lim") {
+      v = GriffinLim(x, 512, 128, p.params["iterations"], rng);
+    } else if (g == "mel-inversion") {
+      v = MelInversion(x, kRate, p.params["mels"], p.params["iterations"], rng);
+    } else if (g == "lpc-vocoder") {
+      v = LpcVocoder(x, kRate, p.params["order"], rng);
+    } else if (g == "envelope-warp") {
+      v = EnvelopeWarp(x, kRate, p.params["alpha"]);
+    } else if (g == "praat-psola") {
+      auto f0 = TrackPitch(x, kRate, 160);
+      std::vector<double> voiced;
+      for (double f : f0)
+        if (f > 0) voiced.push_back(f);
+      double median = 150;
+      if (!voiced.empty()) {
+        std::nth_element(voiced.begin(), voiced.begin() + voiced.size() / 2, voiced.end());
+        median = voiced[voiced.size() / 2];
+      }
+      WriteFileAtomic(work + "/change_gender.praat", kPraatScript);
+      audio::WriteAudio(work + "/in.wav", std::vector<float>(x.begin(), x.end()), kRate, true);
+      RunOrFail("praat", Format("praat --run change_gender.praat in.wav out.wav %.4f %.2f %.3f",
+                                double(p.params["formant_ratio"]),
+                                median * double(p.params["pitch_factor"]), double(p.params["range"])),
+                work);
+      v = ReadWav(work + "/out.wav");
+    } else if (g == "sptk-mlsa") {
+      {
+        std::ofstream f(work + "/in.f32", std::ios::binary);
+        std::uniform_real_distribution<float> dither(-1.0f, 1.0f);
+        for (float s : x) {
+          float v2 = s * 32768.0f + dither(rng);
+          f.write(reinterpret_cast<const char*>(&v2), sizeof v2);
+        }
+      }
+      int m = p.params["order"];
+      double a = p.params["alpha"];
+      RunOrFail("SPTK (frame/window/mcep/pitch/excite/mlsadf)",
+                Format("frame -l 400 -p 80 in.f32 | window -l 400 -L 512 | mcep -l 512 -m %d -a %.3f "
+                       "-e 1e-08 > mc && pitch -a 1 -s 16 -p 80 -L 60 -H 400 -o 0 in.f32 > pit && "
+                       "excite -p 80 pit | mlsadf -m %d -a %.3f -p 80 -P 5 mc > out.f32",
+                       m, a, m, a),
+                work);
+      std::string raw = ReadFile(work + "/out.f32");
+      v.resize(raw.size() / sizeof(float));
+      std::memcpy(v.data(), raw.data(), v.size() * sizeof(float));
+      for (auto& s2 : v) s2 /= 32768.0f;
+    } else {
+      Fail("corpus: unknown generator " + g);
+    }
+    v.resize(x.size(), 0.0f);
+    y = ApplyCuts(v, cuts);
+  }
+  for (float v : y)
+    if (!std::isfinite(v)) Fail("corpus: generator " + g + " produced a non-finite sample for " + p.utt + " from " + s.item + " (work folder " + work + ")");
+  // Long-term spectrum matched to the bona fide utterance it stands in for.
+  return MatchSpectrum(y, LongTermSpectrum(bona, 64), 15);
+}
+
+Signal Builder::Channel(const Signal& content, Rng& rng) {
+  std::uniform_real_distribution<double> margin(0.08, 0.45), level(-32, -22), noise_db(-72, -62);
+  int64_t lead = std::llround(margin(rng) * kRate), trail = std::llround(margin(rng) * kRate);
+  Signal x(lead + content.size() + trail, 0.0f);
+  std::copy(content.begin(), content.end(), x.begin() + lead);
+  // Level first (on speech), then fresh noise at its own random level, then the common band.
+  double gain = std::pow(10.0, (level(rng) - ActiveLevelDb(x, kRate)) / 20);
+  std::normal_distribution<double> noise(0, std::pow(10.0, noise_db(rng) / 20));
+  for (auto& v : x) v = static_cast<float>(v * gain + noise(rng));
+  x = BandLimit(x, kRate, 70, 7000);
+  double peak = 0;
+  for (float v : x) peak = std::max<double>(peak, std::fabs(v));
+  if (peak > 0.9)
+    for (auto& v : x) v = static_cast<float>(v * 0.9 / peak);
+  return x;
+}
+
+// The common G.722 round trip (the bona fide Asterisk sources are G.722 already), for many files
+// per ffmpeg call: each output stream has its own encoder, so a file's result does not depend on
+// the batch it is in.
+void CodecRoundTrip(const std::vector<std::string>& dirs, const std::string& work) {
+  std::string enc = "ffmpeg -nostdin -hide_banner -loglevel error -threads 1";
+  std::string dec = enc;
+  for (const auto& d : dirs) enc += " -i " + ShellQuote(d + "/pre.wav");
+  for (const auto& d : dirs) dec += " -f g722 -i " + ShellQuote(d + "/mid.g722");
+  for (size_t i = 0; i < dirs.size(); ++i) {
+    enc += Format(" -map %zu:a -c:a g722 -f g722 -y ", i) + ShellQuote(dirs[i] + "/mid.g722");
+    dec += Format(" -map %zu:a -ac 1 -c:a pcm_s16le -y ", i) + ShellQuote(dirs[i] + "/post.wav");
+  }
+  RunOrFail("ffmpeg G.722 encoding", enc, work);
+  RunOrFail("ffmpeg G.722 decoding", dec, work);
+}
+
+CorpusSummary Builder::Run() {
+  auto t0 = std::chrono::steady_clock::now();
+  auto sizes = SizesFor(opt_.size);
+  RequireTool("ffmpeg", "ffmpeg");
+  RequireTool("espeak-ng", "espeak-ng");
+  RequireTool("flite", "flite");
+  RequireTool("text2wave", "festival");
+  RequireTool("praat", "praat");
+  RequireTool("mcep", "sptk");
+  RequireTool("gzip", "gzip");
+  if (!FileExists("/usr/share/festival/voices/english/kal_diphone/festvox/kal_diphone.scm"))
+    Fail("corpus: the festival voice kal_diphone is missing; install the Debian package "
+         "'festvox-kallpc16k' (sudo apt-get install festvox-kallpc16k, or run scripts/setup.sh)");
+  if (!FileExists("/usr/share/festival/voices/us/cmu_us_slt_arctic_hts/festvox/cmu_us_slt_arctic_hts.scm"))
+    Fail("corpus: the festival voice cmu_us_slt_arctic_hts is missing; install the Debian package "
+         "'festvox-us-slt-hts' (sudo apt-get install festvox-us-slt-hts, or run scripts/setup.sh)");
+  MakeDirs(opt_.cache);
+  MakeDirs(state_ + "/items");
+  for (const auto& pkg : SourcePackages()) FetchPackage(opt_.cache, pkg);
+  auto sources = ListSources(opt_.cache);
+
+  // Candidates per split, shuffled by seed; decoded (cached) and kept when the speech lasts 0.9-5 s.
+  std::map<std::string, std::vector<const SourceItem*>> pool;
+  for (const std::string split : {"train", "dev", "eval"}) {
+    std::vector<const SourceItem*> cand;
+    for (const auto& s : sources) {
+      const SpeakerInfo* info = nullptr;
+      for (const auto& sp : Speakers())
+        if (sp.name == s.speaker) info = &sp;
+      if (info && info->split == split && s.est_seconds > 1.0 && s.est_seconds < 7.5)
+        cand.push_back(&s);
+    }
+    std::sort(cand.begin(), cand.end(), [](auto* a, auto* b) { return a->item < b->item; });
+    Rng rng(Mix(opt_.seed, Hash("pool|" + split)));
+    std::shuffle(cand.begin(), cand.end(), rng);
+    const SplitSize& sz = sizes[split];
+    size_t want = static_cast<size_t>(sz.bonafide) * 2;
+    size_t next = 0;
+    auto& kept = pool[split];
+    while (kept.size() < want && next < cand.size()) {
+      size_t chunk = std::min(cand.size() - next, (want - kept.size()) * 5 / 4 + 4);
+      std::vector<int> ok(chunk, 0);
+      DecodeG722(std::vector<const SourceItem*>(cand.begin() + next, cand.begin() + next + chunk));
+      ParallelFor(chunk, opt_.jobs, [&](size_t i) {
+        const SourceItem& s = *cand[next + i];
+        Signal x = Decoded(s);
+        int64_t len = 0;
+        for (auto& c : SourceCuts(s, x)) len += c.second - c.first;
+        ok[i] = len >= 0.9 * kRate && len <= 5.0 * kRate;
+      });
+      for (size_t i = 0; i < chunk && kept.size() < want; ++i)
+        if (ok[i]) kept.push_back(cand[next + i]);
+      next += chunk;
+    }
+    if (kept.size() < static_cast<size_t>(sz.bonafide))
+      Fail("corpus: too few usable source utterances for the " + split + " split");
+  }
+
+  // The plan: every utterance with its source, attack and generator parameters.
+  std::vector<Planned> plan;
+  std::set<std::string> used_ids;
+  for (const std::string split : {"train", "dev", "eval"}) {
+    Rng rng(Mix(opt_.seed, Hash("plan|" + split)));
+    const SplitSize& sz = sizes[split];
+    const auto& kept = pool[split];
+    std::vector<Planned> items;
+    for (int i = 0; i < sz.bonafide; ++i) {
+      Planned p;
+      p.attack = "-";
+      p.source = kept[i];
+      p.params = {{"generator", "bonafide"}, {"family", "bonafide"}};
+      items.push_back(p);
+    }
+    std::uniform_int_distribution<size_t> pick(0, kept.size() - 1);
+    std::uniform_real_distribution<double> u(0, 1);
+    for (const auto& a : Attacks()) {
+      if (std::find(a.splits.begin(), a.splits.end(), split) == a.splits.end()) continue;
+      for (int k = 0; k < sz.per_attack; ++k) {
+        Planned p;
+        p.attack = a.id;
+        p.source = kept[pick(rng)];
+        json q = {{"generator", a.generator}, {"family", a.family}};
+        auto either = [&](double lo, double hi) {  // away from 1: lo..hi or 1/hi..1/lo
+          double v = lo + (hi - lo) * u(rng);
+          return u(rng) < 0.5 ? v : 1 / v;
+        };
+        if (a.generator == "espeak-ng") {
+          static const std::map<std::string, std::string> voices = {
+              {"en", "en-us"}, {"es", "es"}, {"fr", "fr"}, {"it", "it"}, {"nl", "nl"}};
+          static const char* variants[] = {"m1", "m2", "m3", "m4", "f1", "f2", "f3", "f4"};
+          q["voice"] = voices.at(p.source->language) + "+" + variants[pick(rng) % 8];
+          q["speed"] = 150 + static_cast<int>(u(rng) * 40);
+          q["pitch"] = 35 + static_cast<int>(u(rng) * 30);
+        } else if (a.generator == "flite") {
+          static const char* voices[] = {"slt", "rms", "awb", "kal16"};
+          q["voice"] = voices[pick(rng) % 4];
+        } else if (a.generator == "festival-diphone") {
+          q["voice"] = "voice_kal_diphone";
+        } else if (a.generator == "festival-hts") {
+          q["voice"] = "voice_cmu_us_slt_arctic_hts";
+        } else if (a.generator == "griffin-lim") {
+          q["iterations"] = 24;
+        } else if (a.generator == "mel-inversion") {
+          q["mels"] = 80;
+          q["iterations"] = 24;
+        } else if (a.generator == "lpc-vocoder") {
+          q["order"] = 16 + static_cast<int>(u(rng) * 5);
+        } else if (a.generator == "envelope-warp") {
+          q["alpha"] = std::round(either(1.08, 1.18) * 1000) / 1000;
+        } else if (a.generator == "praat-psola") {
+          q["formant_ratio"] = std::round(either(1.06, 1.15) * 1000) / 1000;
+          q["pitch_factor"] = std::round(either(1.12, 1.35) * 1000) / 1000;
+          q["range"] = std::round((0.8 + 0.4 * u(rng)) * 1000) / 1000;
+        } else if (a.generator == "sptk-mlsa") {
+          q["order"] = 24;
+          q["alpha"] = 0.42;
+        }
+        p.params = q;
+        items.push_back(p);
+      }
+    }
+    std::shuffle(items.begin(), items.end(), rng);
+    const char letter = split == "train" ? 'T' : split == "dev" ? 'D' : 'E';
+    std::uniform_int_distribution<int> id(1000000, 9999999);
+    for (auto& p : items) {
+      p.split = split;
+      for (const auto& sp : Speakers())
+        if (sp.name == p.source->speaker) p.speaker_id = sp.id;
+      std::string utt;
+      do utt = Format("LA_%c_%d", letter, id(rng));
+      while (!used_ids.insert(utt).second);
+      p.utt = utt;
+      p.seed = Mix(opt_.seed, Hash(utt));
+      plan.push_back(p);
+    }
+  }
+
+  // Generation, in parallel; an utterance whose audio and record match the plan is reused.
+  for (const std::string split : {"train", "dev", "eval"}) MakeDirs(la_ + "/" + SplitDir(split) + "/flac");
+  std::vector<Result> results(plan.size());
+  std::vector<size_t> todo;
+  int reused = 0;
+  for (size_t i = 0; i < plan.size(); ++i) {
+    const Planned& p = plan[i];
+    std::string flac = la_ + "/" + SplitDir(p.split) + "/flac/" + p.utt + ".flac";
+    std::string record = state_ + "/items/" + p.utt + ".json";
+    bool ok = false;
+    if (FileExists(flac) && FileExists(record)) {
+      try {
+        json r = json::parse(ReadFile(record));
+        if (r.value("key", "") == p.Key()) {
+          results[i].duration = r["duration"];
+          results[i].features = r["features"].get<std::vector<double>>();
+          ok = true;
+        }
+      } catch (const std::exception&) {
+      }
+    }
+    if (ok) ++reused;
+    else todo.push_back(i);
+  }
+  auto work_of = [&](size_t i) { return state_ + "/work/" + plan[i].utt; };
+  std::mutex progress_mu;
+  ProgressBar bar("corpus", todo.size(), "utt");
+  ParallelFor(todo.size(), opt_.jobs, [&](size_t k) {
+    const Planned& p = plan[todo[k]];
+    std::string work = work_of(todo[k]);
+    RemoveTree(work);
+    MakeDirs(work);
+    auto g0 = std::chrono::steady_clock::now();
+    Signal content = Generate(p, work);
+    if (std::getenv("ANTISPOOF_CORPUS_TIMING"))
+      std::fprintf(stderr, "timing %s %s %.3f s\n", p.utt.c_str(), std::string(p.params["generator"]).c_str(),
+                   std::chrono::duration<double>(std::chrono::steady_clock::now() - g0).count());
+    Rng rng(p.seed);
+    Signal x = Channel(content, rng);
+    audio::WriteAudio(work + "/pre.wav", std::vector<float>(x.begin(), x.end()), kRate, true);
+    std::lock_guard<std::mutex> lock(progress_mu);
+    bar.Add();
+  });
+  const size_t batch = 48;
+  size_t batches = (todo.size() + batch - 1) / batch;
+  ParallelFor(batches, opt_.jobs, [&](size_t b) {
+    std::vector<std::string> dirs;
+    for (size_t k = b * batch; k < std::min(todo.size(), (b + 1) * batch); ++k) dirs.push_back(work_of(todo[k]));
+    std::string work = state_ + Format("/work/codec-%zu", b);
+    MakeDirs(work);
+    CodecRoundTrip(dirs, work);
+  });
+  ParallelFor(todo.size(), opt_.jobs, [&](size_t k) {
+    size_t i = todo[k];
+    const Planned& p = plan[i];
+    std::string work = work_of(i);
+    size_t n = audio::ProbeAudio(work + "/pre.wav").frames;
+    Signal y = ReadWav(work + "/post.wav");
+    y.resize(n, 0.0f);
+    for (auto& v : y) v = std::clamp(std::round(v * 32768.0f), -32768.0f, 32767.0f) / 32768.0f;
+    std::string flac = la_ + "/" + SplitDir(p.split) + "/flac/" + p.utt + ".flac";
+    audio::WriteAudio(flac, std::vector<float>(y.begin(), y.end()), kRate);
+    results[i].duration = static_cast<double>(y.size()) / kRate;
+    results[i].features = Features(y, kRate);
+    json r = {{"key", p.Key()}, {"duration", results[i].duration}, {"features", results[i].features}};
+    WriteFileAtomic(state_ + "/items/" + p.utt + ".json", r.dump() + "\n");
+    RemoveTree(work);
+  });
+  bar.Finish();
+  RemoveTree(state_ + "/work");
+
+  // Protocols and metadata.
+  MakeDirs(la_ + "/ASVspoof2019_LA_cm_protocols");
+  std::map<std::string, std::string> protocols;
+  std::string meta =
+      "utterance\tsplit\tspeaker\tvoice\tlanguage\tsource_item\tattack\tgenerator\tparameters\t"
+      "duration\ttext\n";
+  double total_seconds = 0;
+  for (size_t i = 0; i < plan.size(); ++i) {
+    const Planned& p = plan[i];
+    protocols[p.split] += ProtocolLine(p.speaker_id, p.utt, p.attack) + "\n";
+    std::string text = p.params["family"] == "tts" && p.params["generator"] != "espeak-ng"
+                           ? p.source->text_en
+                           : p.source->text;
+    for (auto& c : text)
+      if (c == '\t' || c == '\n' || c == '\r') c = ' ';
+    meta += Format("%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%.4f\t%s\n", p.utt.c_str(), p.split.c_str(),
+                   p.speaker_id.c_str(), p.source->speaker.c_str(), p.source->language.c_str(),
+                   p.source->item.c_str(), p.attack.c_str(),
+                   std::string(p.params["generator"]).c_str(), p.params.dump().c_str(),
+                   results[i].duration, text.c_str());
+    total_seconds += results[i].duration;
+  }
+  for (const auto& [split, text] : protocols)
+    WriteFileAtomic(la_ + "/ASVspoof2019_LA_cm_protocols/" + ProtocolName(split), text);
+  WriteFileAtomic(la_ + "/corpus_metadata.tsv", meta);
+
+  // Shortcut report.
+  CorpusSummary summary;
+  const auto& names = FeatureNames();
+  json report = {{"bound", {0.35, 0.65}}, {"seed", opt_.seed}, {"size", opt_.size}};
+  std::string txt = Format(
+      "Shortcut report: EER of each trivial single feature used as a score (higher = bona fide).\n"
+      "0.5 = no information; every value must lie in [0.35, 0.65].\nsize %s, seed %llu\n\n%-22s",
+      opt_.size.c_str(), static_cast<unsigned long long>(opt_.seed), "feature");
+  for (const std::string split : {"train", "dev", "eval"}) txt += Format("%8s", split.c_str());
+  txt += "\n";
+  for (size_t f = 0; f < names.size(); ++f) {
+    txt += Format("%-22s", names[f].c_str());
+    for (const std::string split : {"train", "dev", "eval"}) {
+      std::vector<double> b, s;
+      for (size_t i = 0; i < plan.size(); ++i)
+        if (plan[i].split == split) (plan[i].attack == "-" ? b : s).push_back(results[i].features[f]);
+      double eer = Eer(b, s);
+      bool ok = eer >= 0.35 && eer <= 0.65;
+      summary.shortcuts_ok = summary.shortcuts_ok && ok;
+      report["eer"][names[f]][split] = eer;
+      txt += Format("%7.3f%s", eer, ok ? " " : "!");
+    }
+    txt += "\n";
+  }
+  txt +=
+      "\nCue -> fix applied to every file, bona fide and spoof alike:\n"
+      "  duration            TTS time-stretched (WSOLA) to the speech length of the bona fide utterance "
+      "it stands in for; copy-synthesis keeps its source's cuts; margins random 0.08-0.45 s\n"
+      "  leading/trailing    speech bounds measured on the bona fide source, fresh random margins\n"
+      "  pause_fraction      inner pauses longer than 0.25 s shortened to 0.12-0.22 s\n"
+      "  rms/peak/crest      active speech level normalised to a random -32..-22 dBFS; peak kept "
+      "below 0.9 by scaling (no clipping)\n"
+      "  rolloff/centroid/   long-term spectrum of each spoof matched to its bona fide source "
+      "(+-15 dB);\n"
+      "  energy >4k, <150    common 70 Hz-7 kHz band limit and one G.722 round trip for all files\n"
+      "  silence / DC        Gaussian noise at a random -72..-62 dBFS in every file; band limit removes "
+      "DC\n";
+  if (!summary.shortcuts_ok) txt += "\nWARNING: a cue lies outside [0.35, 0.65] (marked with !).\n";
+  report["ok"] = summary.shortcuts_ok;
+  WriteFileAtomic(la_ + "/shortcut_report.txt", txt);
+  WriteFileAtomic(la_ + "/shortcut_report.json", report.dump(2) + "\n");
+
+  summary.files = plan.size();
+  summary.reused = reused;
+  summary.audio_hours = total_seconds / 3600;
+  summary.report_path = la_ + "/shortcut_report.txt";
+  summary.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return summary;
+}
+
+}  // namespace
+
+const std::vector<AttackInfo>& Attacks() {
+  static const std::vector<AttackInfo> attacks = {
+      {"A01", "espeak-ng", "tts", {"train", "dev"}},
+      {"A02", "flite", "tts", {"train", "dev"}},
+      {"A03", "griffin-lim", "vocoder", {"train", "dev"}},
+      {"A04", "lpc-vocoder", "vocoder", {"train", "dev"}},
+      {"A05", "praat-psola", "vc", {"train", "dev"}},
+      {"A06", "envelope-warp", "vc", {"train", "dev"}},
+      {"A07", "festival-diphone", "tts", {"eval"}},
+      {"A08", "festival-hts", "tts", {"eval"}},
+      {"A09", "sptk-mlsa", "vocoder", {"eval"}},
+      {"A10", "mel-inversion", "vocoder", {"eval"}},
+      // Known attacks in eval, as LA's A16 (= A04) and A19 (= A06).
+      {"A16", "lpc-vocoder", "vocoder", {"eval"}},
+      {"A19", "envelope-warp", "vc", {"eval"}},
+  };
+  return attacks;
+}
+
+std::map<std::string, SplitSize> SizesFor(const std::string& size) {
+  if (size == "tiny") return {{"train", {4, 2}}, {"dev", {3, 1}}, {"eval", {4, 2}}};
+  if (size == "small") return {{"train", {50, 25}}, {"dev", {25, 13}}, {"eval", {50, 25}}};
+  if (size == "default") return {{"train", {150, 75}}, {"dev", {75, 38}}, {"eval", {150, 75}}};
+  Fail("corpus: unknown size '" + size + "' (expected tiny, small or default)");
+}
+
+std::string ProtocolLine(const std::string& speaker, const std::string& utt, const std::string& attack) {
+  return speaker + " " + utt + " - " + attack + " " + (attack == "-" ? "bonafide" : "spoof");
+}
+
+CorpusSummary BuildCorpus(const CorpusOptions& options) {
+  if (options.out.empty()) Fail("corpus: --out is required");
+  if (options.jobs < 1) Fail("corpus: --jobs must be at least 1");
+  return Builder(options).Run();
+}
+
+}  // namespace antispoof::corpus
