@@ -23,52 +23,52 @@ struct MetricsOptions {
 };
 
 int RunMetrics(const MetricsOptions& options) {
-  using namespace antispoof::metrics;
-  ScoreFile scores = ReadScoreFile(options.scores_path);
+  namespace metrics = antispoof::metrics;
+  metrics::ScoreFile scores = metrics::ReadScoreFile(options.scores_path);
   if (!options.protocol_path.empty()) {
-    JoinProtocolKeys(scores, ReadKeyProtocol(options.protocol_path), options.protocol_path);
+    metrics::JoinProtocolKeys(scores, metrics::ReadKeyProtocol(options.protocol_path),
+                              options.protocol_path);
   } else if (!scores.has_keys()) {
     throw antispoof::Error(options.scores_path +
                            ": the score file has no keys (UTT SCORE); pass --protocol to join "
                            "them from a CM protocol");
   }
-  std::optional<AsvScores> asv;
-  if (!options.asv_scores_path.empty()) asv = ReadAsvScores(options.asv_scores_path);
-  MetricsReport report =
-      ComputeMetricsReport(scores.records, asv ? &*asv : nullptr,
-                           options.has_threshold ? std::optional<double>(options.threshold)
-                                                 : std::nullopt);
+  std::optional<metrics::AsvScores> asv;
+  if (!options.asv_scores_path.empty()) asv = metrics::ReadAsvScores(options.asv_scores_path);
+  metrics::MetricsReport report = metrics::ComputeMetricsReport(
+      scores.records, asv ? &*asv : nullptr,
+      options.has_threshold ? std::optional<double>(options.threshold) : std::nullopt);
   if (options.json) {
-    std::printf("%s\n", MetricsReportToJson(report).dump(2).c_str());
+    std::printf("%s\n", metrics::MetricsReportToJson(report).dump(2).c_str());
   } else {
-    std::fputs(FormatMetricsReport(report).c_str(), stdout);
+    std::fputs(metrics::FormatMetricsReport(report).c_str(), stdout);
   }
   return 0;
 }
 
-antispoof::cli::Registration registration{{
-    "metrics",
-    "EER, min t-DCF (legacy 2019 and revised 2021) and per-attack breakdown of a CM score file",
-    [](CLI::App& sub) {
-      auto options = std::make_shared<MetricsOptions>();
-      sub.add_option("--scores", options->scores_path,
-                     "CM score file: UTT SCORE, UTT ATTACK KEY SCORE or "
-                     "SPEAKER UTT - ATTACK KEY SCORE (higher = more bona fide)")
-          ->required();
-      sub.add_option("--protocol", options->protocol_path,
-                     "CM protocol (SPEAKER UTT - ATTACK KEY) giving keys and attacks to a "
-                     "score file without them");
-      sub.add_option("--asv-scores", options->asv_scores_path,
-                     "organisers' ASV score file (SOURCE KEY SCORE), needed for min t-DCF");
-      CLI::Option* threshold = sub.add_option(
-          "--threshold", options->threshold,
-          "also report accuracy at this threshold (score > threshold = bona fide)");
-      sub.add_flag("--json", options->json, "print the metrics as JSON (rates as fractions)");
-      return [options, threshold] {
-        options->has_threshold = threshold->count() > 0;
-        return RunMetrics(*options);
-      };
-    },
-    30}};
+antispoof::cli::Registration registration{
+    {"metrics",
+     "EER, min t-DCF (legacy 2019 and revised 2021) and per-attack breakdown of a CM score file",
+     [](CLI::App& sub) {
+       auto options = std::make_shared<MetricsOptions>();
+       sub.add_option("--scores", options->scores_path,
+                      "CM score file: UTT SCORE, UTT ATTACK KEY SCORE or "
+                      "SPEAKER UTT - ATTACK KEY SCORE (higher = more bona fide)")
+           ->required();
+       sub.add_option("--protocol", options->protocol_path,
+                      "CM protocol (SPEAKER UTT - ATTACK KEY) giving keys and attacks to a "
+                      "score file without them");
+       sub.add_option("--asv-scores", options->asv_scores_path,
+                      "organisers' ASV score file (SOURCE KEY SCORE), needed for min t-DCF");
+       CLI::Option* threshold =
+           sub.add_option("--threshold", options->threshold,
+                          "also report accuracy at this threshold (score > threshold = bona fide)");
+       sub.add_flag("--json", options->json, "print the metrics as JSON (rates as fractions)");
+       return [options, threshold] {
+         options->has_threshold = threshold->count() > 0;
+         return RunMetrics(*options);
+       };
+     },
+     30}};
 
 }  // namespace

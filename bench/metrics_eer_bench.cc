@@ -35,18 +35,19 @@ void BM_Eer(benchmark::State& state) {
 BENCHMARK(BM_Eer)->Arg(100000)->Arg(1000000)->Unit(benchmark::kMillisecond);
 
 void BM_EerAndBothMinTdcf(benchmark::State& state) {
-  using namespace antispoof::metrics;
+  namespace metrics = antispoof::metrics;
   RandomScores scores = MakeScores(state.range(0));
   RandomScores asv = MakeScores(100000);
-  AsvOperatingPoint asv_point =
-      ComputeAsvOperatingPoint(asv.bonafide, std::vector<double>(asv.spoof.begin(),
-                                                                 asv.spoof.begin() + 30000),
-                               std::vector<double>(asv.spoof.begin() + 30000, asv.spoof.end()));
+  // ASV stand-in: target = the bona fide draw, nontarget and spoof = two slices of the spoof draw.
+  const std::vector<double> nontarget(asv.spoof.begin(), asv.spoof.begin() + 30000);
+  const std::vector<double> spoof(asv.spoof.begin() + 30000, asv.spoof.end());
+  metrics::AsvOperatingPoint asv_point =
+      metrics::ComputeAsvOperatingPoint(asv.bonafide, nontarget, spoof);
   for (auto _ : state) {
-    DetCurve det = ComputeDetCurve(scores.bonafide, scores.spoof);
-    benchmark::DoNotOptimize(ComputeEer(det));
-    benchmark::DoNotOptimize(MinTdcfLegacy(det, asv_point));
-    benchmark::DoNotOptimize(MinTdcfRevised(det, asv_point));
+    metrics::DetCurve det = metrics::ComputeDetCurve(scores.bonafide, scores.spoof);
+    benchmark::DoNotOptimize(metrics::ComputeEer(det));
+    benchmark::DoNotOptimize(metrics::MinTdcfLegacy(det, asv_point));
+    benchmark::DoNotOptimize(metrics::MinTdcfRevised(det, asv_point));
   }
   state.SetItemsProcessed(state.iterations() * state.range(0));
 }

@@ -66,8 +66,8 @@ TEST(Tdcf, ToyAsvOperatingPoint) {
   AsvOperatingPoint asv = ComputeAsvOperatingPoint(kToyTargetAsv, kToyNontargetAsv, kToySpoofAsv);
   EXPECT_DOUBLE_EQ(asv.eer, 0.25);
   EXPECT_DOUBLE_EQ(asv.threshold, 0.5);
-  EXPECT_DOUBLE_EQ(asv.pfa, 0.5);           // .5 and 1.5 are >= .5
-  EXPECT_DOUBLE_EQ(asv.pmiss, 0.25);        // .1 < .5
+  EXPECT_DOUBLE_EQ(asv.pfa, 0.5);              // .5 and 1.5 are >= .5
+  EXPECT_DOUBLE_EQ(asv.pmiss, 0.25);           // .1 < .5
   EXPECT_DOUBLE_EQ(asv.pmiss_spoof, 2.0 / 3);  // -3 and .2 < .5
 }
 

@@ -91,15 +91,16 @@ TEST(ScoreFile, NonFiniteScoreNamesLine) {
 }
 
 TEST(ScoreFile, DuplicateUtteranceNamesBothLines) {
-  std::string message =
-      ErrorOf([] { ParseScoreFile("U1 - bonafide 1\nU2 A07 spoof 2\nU1 - bonafide 3\n", "s.txt"); });
+  std::string message = ErrorOf(
+      [] { ParseScoreFile("U1 - bonafide 1\nU2 A07 spoof 2\nU1 - bonafide 3\n", "s.txt"); });
   EXPECT_NE(message.find("s.txt:3:"), std::string::npos) << message;
   EXPECT_NE(message.find("duplicate utterance 'U1' (first on line 1)"), std::string::npos)
       << message;
 }
 
 TEST(ScoreFile, UnknownKeyNamesLine) {
-  std::string message = ErrorOf([] { ParseScoreFile("U1 - bonafide 1\nU2 A07 fake 2\n", "s.txt"); });
+  std::string message =
+      ErrorOf([] { ParseScoreFile("U1 - bonafide 1\nU2 A07 fake 2\n", "s.txt"); });
   EXPECT_NE(message.find("s.txt:2:"), std::string::npos) << message;
   EXPECT_NE(message.find("'fake'"), std::string::npos) << message;
 }
@@ -143,8 +144,9 @@ TEST(ScoreFile, DefaultWriteIsFourColumn) {
 }
 
 TEST(ScoreFile, WritingKeylessRecordsWithKeysFails) {
-  EXPECT_NE(ErrorOf([] { FormatScoreFile({{"U1", "-", TrialKey::kUnknown, 1.0, "-"}}); })
-                .find("U1"),
+  EXPECT_NE(ErrorOf([] {
+              FormatScoreFile({{"U1", "-", TrialKey::kUnknown, 1.0, "-"}});
+            }).find("U1"),
             std::string::npos);
 }
 

@@ -1,5 +1,6 @@
 // Organisers' ASV score files: SOURCE KEY SCORE, KEY one of target / nontarget / spoof, SOURCE the
-// attack (A07...) for spoof trials and "bonafide" otherwise. Higher score = more the claimed speaker.
+// attack (A07...) for spoof trials and "bonafide" otherwise. Higher score = more the claimed
+// speaker.
 #pragma once
 
 #include <map>

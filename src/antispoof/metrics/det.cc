@@ -35,7 +35,8 @@ DetCurve ComputeDetCurve(const std::vector<double>& bonafide, const std::vector<
   det.frr[0] = 0.0;
   det.far[0] = 1.0;
 
-  // Merging the two sorted lists, bona fide first on ties, is the stable sort of [bona fide, spoof].
+  // Merging the two sorted lists, bona fide first on ties, is the stable sort of [bona fide,
+  // spoof].
   size_t b = 0, s = 0;
   for (size_t k = 1; k <= n; ++k) {
     double score;

@@ -7,9 +7,9 @@
 
 namespace antispoof::metrics {
 
-// N + 1 operating points for N = n_bonafide + n_spoof scores. Point k rejects the k lowest scores of
-// the stably sorted list (bona fide first, so a bona fide score sorts before an equal spoof score):
-// frr[k] = bona fide among them / n_bonafide, far[k] = spoof above them / n_spoof,
+// N + 1 operating points for N = n_bonafide + n_spoof scores. Point k rejects the k lowest scores
+// of the stably sorted list (bona fide first, so a bona fide score sorts before an equal spoof
+// score): frr[k] = bona fide among them / n_bonafide, far[k] = spoof above them / n_spoof,
 // thresholds = [lowest - 0.001, sorted scores...].
 struct DetCurve {
   std::vector<double> frr;

@@ -76,8 +76,8 @@ MetricsReport ComputeMetricsReport(const std::vector<ScoreRecord>& records, cons
       metrics.asv_spoof_scores = has_own ? attack : "pooled";
       AsvOperatingPoint attack_asv = *report.asv;
       if (has_own) {
-        attack_asv = AsvRatesAtThreshold(asv->target, asv->nontarget, own->second,
-                                         report.asv->threshold);
+        attack_asv =
+            AsvRatesAtThreshold(asv->target, asv->nontarget, own->second, report.asv->threshold);
         attack_asv.eer = report.asv->eer;
       }
       try {
@@ -136,14 +136,15 @@ std::string FormatMetricsReport(const MetricsReport& report) {
   if (report.asv) {
     const AsvOperatingPoint& asv = *report.asv;
     out += "ASV SYSTEM\n";
-    out += Format("   EER            = %9.5f %% (Equal error rate (target vs. nontarget discrimination)\n",
-                  asv.eer * 100);
+    out += Format(
+        "   EER            = %9.5f %% (Equal error rate (target vs. nontarget discrimination)\n",
+        asv.eer * 100);
     out += Format("   threshold      = %9.5f   (ASV decision threshold = its EER threshold)\n",
                   asv.threshold);
     out += Format("   Pfa            = %9.5f %% (False acceptance rate of nontargets)\n",
                   asv.pfa * 100);
-    out += Format("   Pmiss          = %9.5f %% (False rejection rate of targets)\n",
-                  asv.pmiss * 100);
+    out +=
+        Format("   Pmiss          = %9.5f %% (False rejection rate of targets)\n", asv.pmiss * 100);
     out += Format("   1-Pmiss,spoof  = %9.5f %% (Spoof false acceptance rate)\n\n",
                   (1 - asv.pmiss_spoof) * 100);
   }
@@ -152,8 +153,8 @@ std::string FormatMetricsReport(const MetricsReport& report) {
                 report.eer.eer * 100);
   out += Format("   EER threshold  = %12.8f   (higher score = more bona fide)\n",
                 report.eer.threshold);
-  out += Format("   trials         = %zu bona fide, %zu spoof\n", report.n_bonafide,
-                report.n_spoof);
+  out +=
+      Format("   trials         = %zu bona fide, %zu spoof\n", report.n_bonafide, report.n_spoof);
   if (report.accuracy) {
     out += Format("   accuracy       = %12.8f %% (score > %g = bona fide)\n",
                   *report.accuracy * 100, *report.accuracy_threshold);
@@ -173,9 +174,9 @@ std::string FormatMetricsReport(const MetricsReport& report) {
                   attack.eer * 100, TdcfText(attack.min_tdcf_legacy).c_str(),
                   TdcfText(attack.min_tdcf_revised).c_str());
   }
-  out += Format("   %-8s %8zu %12.6f %18s %18s\n", "pooled", report.n_spoof, report.eer.eer * 100,
-                TdcfText(report.min_tdcf_legacy).c_str(),
-                TdcfText(report.min_tdcf_revised).c_str());
+  out +=
+      Format("   %-8s %8zu %12.6f %18s %18s\n", "pooled", report.n_spoof, report.eer.eer * 100,
+             TdcfText(report.min_tdcf_legacy).c_str(), TdcfText(report.min_tdcf_revised).c_str());
   return out;
 }
 

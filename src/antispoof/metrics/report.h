@@ -2,11 +2,10 @@
 // and evaluation store as metrics_<split>.json. All rates are fractions (eer_percent aside).
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "antispoof/metrics/asv_scores.h"
 #include "antispoof/metrics/det.h"

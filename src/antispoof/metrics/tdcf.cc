@@ -26,8 +26,8 @@ void CheckAsvRates(const AsvOperatingPoint& asv) {
 }
 
 std::string AsvDescription(const AsvOperatingPoint& asv) {
-  return Format("ASV Pfa %.6f, Pmiss %.6f, Pmiss_spoof %.6f at threshold %.6f", asv.pfa,
-                asv.pmiss, asv.pmiss_spoof, asv.threshold);
+  return Format("ASV Pfa %.6f, Pmiss %.6f, Pmiss_spoof %.6f at threshold %.6f", asv.pfa, asv.pmiss,
+                asv.pmiss_spoof, asv.threshold);
 }
 
 }  // namespace
@@ -62,9 +62,10 @@ double MinTdcfLegacy(const DetCurve& cm, const AsvOperatingPoint& asv, const Tdc
                     cost.p_nontarget * cost.c_fa_asv * asv.pfa;
   const double c2 = cost.c_fa_cm * cost.p_spoof * (1 - asv.pmiss_spoof);
   if (c1 < 0 || c2 < 0) {
-    Fail(Format("legacy t-DCF: negative weight (C1 = %g, C2 = %g); the official tool refuses this "
-                "too: check that the ASV scores and the protocol are what you think (%s)",
-                c1, c2, AsvDescription(asv).c_str()));
+    Fail(
+        Format("legacy t-DCF: negative weight (C1 = %g, C2 = %g); the official tool refuses this "
+               "too: check that the ASV scores and the protocol are what you think (%s)",
+               c1, c2, AsvDescription(asv).c_str()));
   }
   const double normaliser = std::min(c1, c2);
   if (normaliser == 0) {
@@ -78,17 +79,17 @@ double MinTdcfLegacy(const DetCurve& cm, const AsvOperatingPoint& asv, const Tdc
   return best;
 }
 
-double MinTdcfRevised(const DetCurve& cm, const AsvOperatingPoint& asv,
-                      const TdcfCostModel& cost) {
+double MinTdcfRevised(const DetCurve& cm, const AsvOperatingPoint& asv, const TdcfCostModel& cost) {
   CheckAsvRates(asv);
   const double c0 =
       cost.p_target * cost.c_miss_asv * asv.pmiss + cost.p_nontarget * cost.c_fa_asv * asv.pfa;
   const double c1 = cost.p_target * cost.c_miss_asv - c0;
   const double c2 = cost.p_spoof * cost.c_fa_cm * (1 - asv.pmiss_spoof);
   if (c1 < 0 || c2 < 0) {
-    Fail(Format("revised t-DCF: negative weight (C1 = %g, C2 = %g); the official tool refuses "
-                "this too: check that the ASV scores and the protocol are what you think (%s)",
-                c1, c2, AsvDescription(asv).c_str()));
+    Fail(
+        Format("revised t-DCF: negative weight (C1 = %g, C2 = %g); the official tool refuses "
+               "this too: check that the ASV scores and the protocol are what you think (%s)",
+               c1, c2, AsvDescription(asv).c_str()));
   }
   const double normaliser = c0 + std::min(c1, c2);
   if (normaliser == 0) {

@@ -1,7 +1,8 @@
 // Minimum normalised tandem detection cost function (t-DCF) of a CM system combined with the
 // organisers' ASV system, as the official ASVspoof tools compute it:
-//   legacy  = ASVspoof 2019 formulation (evaluate_tDCF_asvspoof19.py v1; what 2019 LA papers report)
-//   revised = ASVspoof 2021 formulation (Kinnunen et al., TASLP 2020; tDCF v2 / 2021 eval package)
+//   legacy  = ASVspoof 2019 formulation (evaluate_tDCF_asvspoof19.py v1; what 2019 LA papers
+//   report) revised = ASVspoof 2021 formulation (Kinnunen et al., TASLP 2020; tDCF v2 / 2021 eval
+//   package)
 #pragma once
 
 #include <vector>
@@ -12,10 +13,10 @@ namespace antispoof::metrics {
 
 // ASV error rates at the ASV threshold; all fractions.
 struct AsvOperatingPoint {
-  double eer = 0.0;        // target vs nontarget EER
-  double threshold = 0.0;  // its EER threshold, used as the ASV decision threshold
-  double pfa = 0.0;        // #(nontarget >= threshold) / n_nontarget
-  double pmiss = 0.0;      // #(target < threshold) / n_target
+  double eer = 0.0;          // target vs nontarget EER
+  double threshold = 0.0;    // its EER threshold, used as the ASV decision threshold
+  double pfa = 0.0;          // #(nontarget >= threshold) / n_nontarget
+  double pmiss = 0.0;        // #(target < threshold) / n_target
   double pmiss_spoof = 0.0;  // #(spoof < threshold) / n_spoof
 };
 
