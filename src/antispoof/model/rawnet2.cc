@@ -1,0 +1,108 @@
+#include "antispoof/model/rawnet2.h"
+
+namespace antispoof::model {
+namespace F = torch::nn::functional;
+
+std::pair<int, int> BlockChannels(const ModelConfig& c, int k) {
+  // Reference: blocks[0] blocks of filts[1]; then blocks[1] blocks of filts[2], of which all but
+  // the first run at filts[2][1] channels in and out.
+  if (k < c.blocks[0]) {
+    return k == 0 ? std::make_pair(c.group1[0], c.group1[1])
+                  : std::make_pair(c.group1[1], c.group1[1]);
+  }
+  if (k == c.blocks[0]) return {c.group2[0], c.group2[1]};
+  return {c.group2[1], c.group2[1]};
+}
+
+RawNet2Impl::RawNet2Impl(const ModelConfig& config) : config_(config) {
+  config_.Validate("model config");
+  // Registration order = the reference's state_dict order.
+  sinc_ = register_module("Sinc_conv", SincConv(config_.sinc_channels, config_.SincTaps(),
+                                                config_.sample_rate, config_.sinc_impl));
+  first_bn_ = register_module("first_bn", torch::nn::BatchNorm1d(config_.sinc_channels));
+  const int n_blocks = config_.blocks[0] + config_.blocks[1];
+  for (int k = 0; k < n_blocks; ++k) {
+    auto [cin, cout] = BlockChannels(config_, k);
+    ResidualBlockOptions o{cin, cout, k == 0, config_.preactivation, config_.attention,
+                           config_.se_reduction, config_.se_pooling};
+    blocks_.push_back(register_module("block" + std::to_string(k),
+                                      torch::nn::Sequential(ResidualBlock(o))));
+  }
+  for (int k = 0; k < n_blocks; ++k) {
+    const int c = BlockChannels(config_, k).second;
+    fc_attention_.push_back(register_module("fc_attention" + std::to_string(k),
+                                            torch::nn::Sequential(torch::nn::Linear(c, c))));
+  }
+  const int c_last = config_.group2[1];
+  bn_before_gru_ = register_module("bn_before_gru", torch::nn::BatchNorm1d(c_last));
+  gru_ = register_module("gru", torch::nn::GRU(torch::nn::GRUOptions(c_last, config_.gru_node)
+                                                   .num_layers(config_.nb_gru_layer)
+                                                   .batch_first(true)));
+  fc1_gru_ = register_module("fc1_gru", torch::nn::Linear(config_.gru_node, config_.nb_fc_node));
+  fc2_gru_ = register_module("fc2_gru", torch::nn::Linear(config_.nb_fc_node, config_.nb_classes));
+}
+
+torch::Tensor RawNet2Impl::forward(const torch::Tensor& x) { return ForwardObserved(x, nullptr); }
+
+torch::Tensor RawNet2Impl::FrontEnd(const torch::Tensor& x) {
+  TORCH_CHECK(x.dim() == 2, "RawNet2 expects [B, samples], got ", x.sizes());
+  return torch::max_pool1d(torch::abs(sinc_(x.unsqueeze(1))), 3);
+}
+
+torch::Tensor RawNet2Impl::ForwardObserved(const torch::Tensor& x, const StageObserver& observer) {
+  TORCH_CHECK(x.dim() == 2, "RawNet2 expects [B, samples], got ", x.sizes());
+  torch::Tensor s = sinc_(x.unsqueeze(1));
+  if (observer) observer("Sinc_conv", s);
+  torch::Tensor features = torch::max_pool1d(torch::abs(s), 3);
+  return ForwardFromFrontEnd(features, observer ? &observer : nullptr);
+}
+
+torch::Tensor RawNet2Impl::ForwardFromFrontEnd(const torch::Tensor& features,
+                                                const StageObserver* observer) {
+  auto observe = [&](const char* name, const torch::Tensor& t) {
+    if (observer) (*observer)(name, t);
+  };
+  torch::Tensor x = first_bn_(features);
+  observe("first_bn", x);
+  x = torch::selu(x);
+  for (size_t k = 0; k < blocks_.size(); ++k) {
+    torch::Tensor out = blocks_[k]->forward(x);
+    observe(("block" + std::to_string(k)).c_str(), out);
+    // Filter-wise feature map scaling: s = sigmoid(fc(mean over time)); x = out * s + s.
+    torch::Tensor scale = torch::sigmoid(fc_attention_[k]->forward(out.mean(2))).unsqueeze(2);
+    x = out * scale + scale;
+    observe(("fms" + std::to_string(k) + "_out").c_str(), x);
+  }
+  x = bn_before_gru_(x);
+  observe("bn_before_gru", x);
+  x = torch::selu(x).permute({0, 2, 1});  // [B, T, C], batch first
+  torch::Tensor all_steps = std::get<0>(gru_(x));
+  observe("gru_all_steps", all_steps);
+  x = all_steps.select(1, all_steps.size(1) - 1);
+  x = fc1_gru_(x);
+  observe("fc1_gru", x);
+  x = fc2_gru_(x);
+  observe("fc2_gru", x);
+  return torch::log_softmax(x, 1);
+}
+
+std::vector<torch::Tensor> RawNet2Impl::DeadParameters() {
+  std::vector<torch::Tensor> dead;
+  if (config_.preactivation != Preactivation::kReference) return dead;
+  for (const auto& p : named_parameters()) {
+    if (p.key().find(".bn1.") != std::string::npos) dead.push_back(p.value());
+  }
+  return dead;
+}
+
+std::vector<torch::Tensor> RawNet2Impl::TrainableParameters() {
+  std::vector<torch::Tensor> live;
+  const bool skip_bn1 = config_.preactivation == Preactivation::kReference;
+  for (const auto& p : named_parameters()) {
+    if (skip_bn1 && p.key().find(".bn1.") != std::string::npos) continue;
+    live.push_back(p.value());
+  }
+  return live;
+}
+
+}  // namespace antispoof::model

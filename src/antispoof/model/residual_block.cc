@@ -1,0 +1,63 @@
+#include "antispoof/model/residual_block.h"
+
+namespace antispoof::model {
+namespace F = torch::nn::functional;
+
+namespace {
+constexpr double kLeakySlope = 0.3;  // the reference's LeakyReLU(negative_slope=0.3)
+}
+
+ChannelAttentionImpl::ChannelAttentionImpl(int channels, int reduction, SePooling pooling)
+    : pooling_(pooling) {
+  const int hidden = HiddenSize(channels, reduction);
+  fc1_ = register_module("fc1", torch::nn::Linear(channels, hidden));
+  fc2_ = register_module("fc2", torch::nn::Linear(hidden, channels));
+}
+
+torch::Tensor ChannelAttentionImpl::forward(const torch::Tensor& x) {
+  auto mlp = [&](const torch::Tensor& z) { return fc2_(torch::relu(fc1_(z))); };
+  torch::Tensor logits = mlp(x.mean(2));
+  if (pooling_ == SePooling::kAvgMax) logits = logits + mlp(std::get<0>(x.max(2)));
+  return x * torch::sigmoid(logits).unsqueeze(2);
+}
+
+ResidualBlockImpl::ResidualBlockImpl(const ResidualBlockOptions& o) : options_(o) {
+  using torch::nn::BatchNorm1d;
+  using torch::nn::Conv1d;
+  using torch::nn::Conv1dOptions;
+  // Registration order = the reference's state_dict order.
+  if (!o.first) bn1_ = register_module("bn1", BatchNorm1d(o.in_channels));
+  conv1_ = register_module(
+      "conv1", Conv1d(Conv1dOptions(o.in_channels, o.out_channels, 3).padding(1)));
+  bn2_ = register_module("bn2", BatchNorm1d(o.out_channels));
+  conv2_ = register_module(
+      "conv2", Conv1d(Conv1dOptions(o.out_channels, o.out_channels, 3).padding(1)));
+  if (o.in_channels != o.out_channels)
+    conv_downsample_ = register_module(
+        "conv_downsample", Conv1d(Conv1dOptions(o.in_channels, o.out_channels, 1)));
+  if (o.attention == Attention::kSe)
+    channel_attention_ = register_module(
+        "channel_attention", ChannelAttention(o.out_channels, o.se_reduction, o.se_pooling));
+}
+
+torch::Tensor ResidualBlockImpl::forward(const torch::Tensor& x) {
+  torch::Tensor conv_in = x;
+  if (!options_.first) {
+    if (options_.preactivation == Preactivation::kFixed) {
+      conv_in = F::leaky_relu(bn1_(x), F::LeakyReLUFuncOptions().negative_slope(kLeakySlope));
+    } else if (is_training()) {
+      // Reference quirk: LeakyReLU(bn1(x)) is computed and discarded and conv1 reads x. Only
+      // bn1's running statistics are affected (in training), so that is all this computes.
+      torch::NoGradGuard no_grad;
+      bn1_(x);
+    }
+  }
+  torch::Tensor out = conv1_(conv_in);
+  out = F::leaky_relu(bn2_(out), F::LeakyReLUFuncOptions().negative_slope(kLeakySlope));
+  out = conv2_(out);
+  if (channel_attention_) out = channel_attention_(out);
+  torch::Tensor identity = conv_downsample_ ? conv_downsample_(x) : x;
+  return torch::max_pool1d(out + identity, 3);
+}
+
+}  // namespace antispoof::model

@@ -1,0 +1,101 @@
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "antispoof/common/error.h"
+#include "antispoof/config/config.h"
+#include "support/test_support.h"
+
+namespace antispoof {
+namespace {
+
+std::string Conf(const std::string& name) { return testing::SourceDir() + "/conf/" + name; }
+
+std::string ErrorOf(const std::string& text) {
+  try {
+    ParseConfig(text, "test.yaml");
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "";
+}
+
+TEST(Config, ShippedBaselineHasTheReferenceValues) {
+  Config c = LoadConfig(Conf("rawnet2.yaml"));
+  EXPECT_EQ(c.model.nb_samp, 64600);
+  EXPECT_EQ(c.model.SincTaps(), 1025);
+  EXPECT_EQ(c.model.sinc_channels, 20);
+  EXPECT_EQ(c.model.group2[1], 128);
+  EXPECT_EQ(c.model.attention, Attention::kNone);
+  EXPECT_EQ(c.model.preactivation, Preactivation::kReference);
+  EXPECT_EQ(c.train.batch_size, 32);
+  EXPECT_DOUBLE_EQ(c.train.lr, 1e-4);
+  EXPECT_EQ(c.train.seed, 1234);
+}
+
+TEST(Config, EveryShippedConfigLoads) {
+  for (const char* name : {"rawnet2.yaml", "rawnet2_icassp.yaml", "rawnet2_se.yaml", "rawnet2_se_r4.yaml",
+                           "rawnet2_se_r16.yaml", "rawnet2_se_avgmax.yaml", "rawnet2_se_fixed.yaml"}) {
+    EXPECT_NO_THROW(LoadConfig(Conf(name))) << name;
+  }
+  EXPECT_EQ(LoadConfig(Conf("rawnet2_se_avgmax.yaml")).model.se_pooling, SePooling::kAvgMax);
+  EXPECT_EQ(LoadConfig(Conf("rawnet2_se_fixed.yaml")).model.preactivation, Preactivation::kFixed);
+}
+
+TEST(Config, UnknownKeysAreNamedWithTheirPath) {
+  EXPECT_NE(ErrorOf("model:\n  nb_samps: 100\n").find("unknown config key 'model.nb_samps'"), std::string::npos);
+  EXPECT_NE(ErrorOf("batchsize: 3\n").find("unknown config key 'batchsize'"), std::string::npos);
+}
+
+TEST(Config, MistypedValuesNameTheKey) {
+  std::string e = ErrorOf("model:\n  nb_samp: lots\n");
+  EXPECT_NE(e.find("test.yaml: model.nb_samp: expected an integer, got 'lots'"), std::string::npos) << e;
+  e = ErrorOf("model:\n  attention: cbam\n");
+  EXPECT_NE(e.find("model.attention: unknown value 'cbam'"), std::string::npos) << e;
+  e = ErrorOf("model:\n  filts: [20, [20, 20]]\n");
+  EXPECT_NE(e.find("model.filts"), std::string::npos) << e;
+  e = ErrorOf("model:\n  nb_classes: 3\n");
+  EXPECT_NE(e.find("model.nb_classes: must be 2"), std::string::npos) << e;
+  e = ErrorOf("lr: -1\n");
+  EXPECT_NE(e.find("lr: must be positive"), std::string::npos) << e;
+  e = ErrorOf("model: [1, 2\n");
+  EXPECT_NE(e.find("not valid YAML"), std::string::npos) << e;
+}
+
+TEST(Config, ReadsAasistJsonLayout) {
+  const char* text = R"({
+    "database_path": "./LA/", "batch_size": 24, "num_epochs": 50, "loss": "CCE",
+    "model_config": {"architecture": "RawNet2", "nb_samp": 64600, "first_conv": 128,
+                     "filts": [128, [128, 128], [128, 512], [512, 512]], "blocks": [2, 4],
+                     "nb_fc_node": 1024, "gru_node": 1024, "nb_gru_layer": 3, "nb_classes": 2},
+    "optim_config": {"optimizer": "adam", "amsgrad": "False", "base_lr": 0.0002,
+                     "betas": [0.9, 0.999], "weight_decay": 0.0001, "scheduler": "none"}})";
+  std::string err = ErrorOf(text);
+  // "CCE" is not a loss antispoof trains with: the error must name the key.
+  EXPECT_NE(err.find("loss"), std::string::npos) << err;
+  std::string ok = text;
+  ok.replace(ok.find("\"CCE\""), 5, "\"CE\"");
+  Config c = ParseConfig(ok, "aasist.conf");
+  EXPECT_EQ(c.model.sinc_channels, 128);
+  EXPECT_EQ(c.model.SincTaps(), 129);
+  EXPECT_EQ(c.train.batch_size, 24);
+  EXPECT_DOUBLE_EQ(c.train.lr, 2e-4);
+  std::string other = ok;
+  other.replace(other.find("\"RawNet2\""), 9, "\"AASIST\"");
+  EXPECT_NE(ErrorOf(other).find("model_config.architecture: antispoof builds RawNet2 only"), std::string::npos);
+}
+
+TEST(Config, ResolvedYamlRoundTripsAndOverridesAreValidated) {
+  Config c = LoadConfig(Conf("rawnet2_se_avgmax.yaml"));
+  Config again = ParseConfig(ToYaml(c), "resolved");
+  EXPECT_EQ(ToYaml(again), ToYaml(c));
+  ApplyOverride(c, "model.nb_samp=32000");
+  ApplyOverride(c, "lr=0.001");
+  EXPECT_EQ(c.model.nb_samp, 32000);
+  EXPECT_DOUBLE_EQ(c.train.lr, 1e-3);
+  EXPECT_THROW(ApplyOverride(c, "model.nb_sam=1"), Error);
+  EXPECT_THROW(ApplyOverride(c, "batch_size=zero"), Error);
+}
+
+}  // namespace
+}  // namespace antispoof
