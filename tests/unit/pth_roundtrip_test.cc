@@ -158,5 +158,34 @@ TEST(PthRoundTrip, WriteErrorsNameTheFile) {
   EXPECT_FALSE(FileExists(dup));
 }
 
+
+// Where Debian's python3-torch is installed: torch.load (also with weights_only=True) reads a written file
+// as an OrderedDict with the same names, and what torch.save writes back from it reads bit-exactly here.
+TEST(PthRoundTrip, PyTorchLoadsWrittenFile) {
+  if (testing::RunShell("/usr/bin/python3 -c 'import torch' 2>/dev/null").exit_code != 0)
+    GTEST_SKIP() << "python3-torch is not installed: skipping the check against PyTorch itself";
+  Checkpoint c = Sample();
+  std::string dir = testing::TempDir();
+  WriteCheckpoint(dir + "/ours.pth", c);
+  std::string script =
+      "import torch, collections, sys\n"
+      "d = torch.load(sys.argv[1])\n"
+      "assert type(d) is collections.OrderedDict, type(d)\n"
+      "w = torch.load(sys.argv[1], weights_only=True)\n"
+      "assert list(w) == list(d) and all(torch.equal(w[k], d[k]) or k == 'z.first' for k in d)\n"
+      "print(' '.join(d))\n"
+      "torch.save(d, sys.argv[2])\n"
+      "torch.save(d, sys.argv[3], _use_new_zipfile_serialization=False)\n";
+  WriteFileAtomic(dir + "/check.py", script);
+  auto r = testing::RunShell("/usr/bin/python3 " + dir + "/check.py " + dir + "/ours.pth " + dir + "/theirs.pth " + dir +
+                             "/theirs_legacy.pth");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::string names;
+  for (const auto& [name, t] : c.tensors) names += (names.empty() ? "" : " ") + name;
+  EXPECT_EQ(r.out, names + "\n");
+  ExpectSameDict(c.tensors, ReadStateDict(dir + "/theirs.pth"));
+  ExpectSameDict(c.tensors, ReadStateDict(dir + "/theirs_legacy.pth"));
+}
+
 }  // namespace
 }  // namespace antispoof::pth

@@ -171,7 +171,8 @@ TEST(PthSafety, PlainDictAndLegacyStorageViewsAreRead) {
 
 TEST(PthSafety, MissingAndEmptyAndNonPickleFiles) {
   std::string dir = testing::TempDir();
-  ExpectError(dir + "/does_not_exist.pth");
+  ExpectError(dir + "/does_not_exist.pth", "cannot open");
+  ExpectError(dir, "folder");
   ExpectError(Put("empty.pth", ""), "empty");
   ExpectError(Put("text.pth", "hello, this is not a checkpoint\n"), "not a PyTorch checkpoint");
   ExpectError(Put("zipmagic.pth", "PK\x03\x04 and then nothing"), "zip");

@@ -1,6 +1,7 @@
 #include <c10/util/Exception.h>
 
 #include <cstring>
+#include <filesystem>
 #include <map>
 #include <unordered_set>
 
@@ -224,6 +225,8 @@ Checkpoint ReadLegacy(std::string_view bytes) {
 }  // namespace
 
 Checkpoint ReadCheckpoint(const std::string& path) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) FailAt(path, 0, "is a folder, not a checkpoint file");
   std::string bytes = ReadFile(path);
   try {
     if (bytes.empty()) Fail("empty file (not a PyTorch checkpoint)");
