@@ -1,0 +1,211 @@
+#include <cmath>
+#include <set>
+
+#include "antispoof/common/progress.h"
+#include "antispoof/common/strings.h"
+#include "antispoof/report/run_data.h"
+
+namespace antispoof::report {
+namespace {
+
+using nlohmann::json;
+
+std::string Cell(std::string text) {
+  std::string out;
+  for (char c : text) {
+    if (c == '|') out += "\\|";
+    else if (c == '\n') out += ' ';
+    else out += c;
+  }
+  return out;
+}
+
+// "mean ± std" of an aggregate {mean, std, n} times `scale`; "n/a" when absent.
+std::string MeanStd(const json& agg, double scale, const char* fmt = "%.2f") {
+  if (!agg.is_object() || !agg["mean"].is_number()) return "n/a";
+  std::string out = Format(fmt, agg["mean"].get<double>() * scale);
+  if (agg["std"].is_number()) out += " ± " + Format(fmt, agg["std"].get<double>() * scale);
+  return out;
+}
+
+std::string IntervalText(const json& interval, double scale, const char* fmt = "%.2f") {
+  if (!interval.is_array() || interval.size() != 2) return "n/a";
+  return "[" + Format(fmt, interval[0].get<double>() * scale) + ", " +
+         Format(fmt, interval[1].get<double>() * scale) + "]";
+}
+
+std::string Thousands(double value) {
+  std::string digits = Format("%.0f", value);
+  std::string out;
+  const size_t start = digits[0] == '-' ? 1 : 0;
+  for (size_t i = 0; i < digits.size(); ++i) {
+    if (i > start && (digits.size() - i) % 3 == 0) out += ',';
+    out += digits[i];
+  }
+  return out;
+}
+
+std::string CostText(const json& run, const std::string& key) {
+  const json& v = run.contains(key) ? run[key] : json(nullptr);
+  if (!v.is_number()) return "n/a";
+  const double x = v.get<double>();
+  if (key == "parameters") return Thousands(x);
+  if (key == "macs") {
+    if (x >= 1e9) return Format("%.2f G", x / 1e9);
+    if (x >= 1e6) return Format("%.1f M", x / 1e6);
+    return Thousands(x);
+  }
+  if (key == "size_mb" || key == "peak_rss_mb") return Format("%.1f", x);
+  if (StartsWith(key, "throughput")) return Format("%.1f", x);
+  return Format("%.2f", x);
+}
+
+std::string TimeText(const json& agg) {
+  if (!agg["mean"].is_number()) return "n/a";
+  std::string out = FormatDuration(agg["mean"].get<double>());
+  if (agg["std"].is_number()) out += " ± " + FormatDuration(agg["std"].get<double>());
+  return out;
+}
+
+}  // namespace
+
+std::string FormatReportMarkdown(const ExperimentSpec& spec, const json& results,
+                                 const std::vector<std::string>& plots) {
+  const json& runs = results["runs"];
+  const std::vector<std::string> order = results["run_order"].get<std::vector<std::string>>();
+  const std::string& base = order.front();
+  std::string md = "# Experiment report: " + spec.dataset + "\n\n";
+  md += "Runs: " + std::to_string(order.size()) + "; `" + base +
+        "` is the baseline every variant is compared with. Test = the " + spec.dataset +
+        " evaluation set; validation = its development set. Values are mean ± sample std (n - 1) "
+        "over seeds; a single seed shows no ± term.\n\n";
+
+  md += "## Comparison\n\n";
+  md += "| run | description | seeds | test accuracy (%) | test EER (%) | test EER 95% CI "
+        "(bootstrap, %) | min t-DCF legacy | min t-DCF revised | best val EER (%) | parameters | "
+        "size (MB) | MACs | latency b1 (ms/utt) | latency b32 (ms/utt) | throughput b1 (utt/s) | "
+        "throughput b32 (utt/s) | train (ms/utt) | peak RSS (MB) | training time |\n";
+  md += "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+        "---:|\n";
+  std::set<std::string> tdcf_notes;
+  for (const std::string& name : order) {
+    const json& run = runs[name];
+    for (const char* key : {"test_tdcf", "test_tdcf_revised"}) {
+      if (run[key].contains("note")) tdcf_notes.insert(run[key]["note"].get<std::string>());
+    }
+    md += "| " + Cell(name) + " | " + Cell(run["description"].get<std::string>()) + " | " +
+          std::to_string(run["n_seeds"].get<int>()) + " | " + MeanStd(run["test_acc"], 100) +
+          " | " + MeanStd(run["test_eer"], 100) + " | " +
+          IntervalText(run["test_eer"]["ci95_bootstrap"], 100) + " | " +
+          MeanStd(run["test_tdcf"], 1, "%.4f") + " | " +
+          MeanStd(run["test_tdcf_revised"], 1, "%.4f") + " | " +
+          MeanStd(run["best_val_eer"], 100) + " | " + CostText(run, "parameters") + " | " +
+          CostText(run, "size_mb") + " | " + CostText(run, "macs") + " | " +
+          CostText(run, "infer_ms_per_utt_b1") + " | " + CostText(run, "infer_ms_per_utt_b32") +
+          " | " + CostText(run, "throughput_utt_per_s_b1") + " | " +
+          CostText(run, "throughput_utt_per_s_b32") + " | " + CostText(run, "train_ms_per_utt") +
+          " | " + CostText(run, "peak_rss_mb") + " | " + TimeText(run["total_train_time"]) +
+          " |\n";
+  }
+  md += "\nThroughput = 1000 / latency. MACs: multiply-accumulates of one forward pass of one "
+        "utterance. Latency and throughput are inference on this machine; training time is the "
+        "wall time of the whole training run.\n";
+  for (const std::string& note : tdcf_notes) md += "\nmin t-DCF n/a: " + note + "\n";
+
+  const json& boot = results["bootstrap"];
+  md += "\n## Uncertainty\n\n";
+  if (boot["samples"].get<int>() > 0) {
+    md += Format("Bootstrap: %d replicates, generator seed %llu; bona fide and spoof test trials "
+                 "are resampled separately with replacement. A run's interval averages its seeds' "
+                 "EERs under the same draws. These intervals cover the finite test set only, not "
+                 "seed noise.\n\n",
+                 boot["samples"].get<int>(),
+                 static_cast<unsigned long long>(boot["seed"].get<uint64_t>()));
+  } else {
+    md += "Bootstrap disabled (0 replicates): no test-set intervals.\n\n";
+  }
+  md += "| run | seed | test EER (%) | 95% CI (bootstrap, %) | test accuracy (%) | best val EER (%) "
+        "| best epoch | epochs | training time |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|\n";
+  for (const std::string& name : order) {
+    for (const auto& [seed, entry] : runs[name]["seeds"].items()) {
+      auto pct = [&](const char* key) {
+        return entry[key].is_number() ? Format("%.2f", entry[key].get<double>() * 100)
+                                      : std::string("n/a");
+      };
+      auto dump = [&](const char* key) {
+        return entry[key].is_null() ? std::string("n/a") : entry[key].dump();
+      };
+      md += "| " + Cell(name) + " | " + seed + " | " + pct("test_eer") + " | " +
+            IntervalText(entry["test_eer_ci95_bootstrap"], 100) + " | " + pct("test_acc") +
+            " | " + pct("best_val_eer") + " | " + dump("best_epoch") + " | " +
+            dump("epochs_done") + " | " + FormatDuration(entry["total_train_time"].get<double>()) +
+            " |\n";
+    }
+  }
+
+  const json& paired = results["paired_differences"];
+  if (!paired.empty()) {
+    md += "\n## Variants vs " + base + " (paired over seeds)\n\n";
+    md += "ΔEER = variant test EER − " + base +
+          " test EER on the same seed, in percentage points (pp); negative = the variant is "
+          "better. The t-interval (mean ± t(0.975, n−1) · std / √n) is over the paired seed "
+          "differences, so it includes seed noise; the bootstrap interval covers the test set "
+          "only.\n\n";
+    md += "| variant | paired seeds | ΔEER per seed (pp) | mean ΔEER (pp) | std (pp) | 95% CI, "
+          "t over seeds (pp) | 95% CI, test-set bootstrap (pp) | verdict |\n"
+          "|---|---:|---|---:|---:|---:|---:|---|\n";
+    for (const std::string& name : order) {
+      if (!paired.contains(name)) continue;
+      const json& d = paired[name];
+      std::string per_seed;
+      for (size_t i = 0; i < d["seeds"].size(); ++i) {
+        per_seed += Format("%s%ld: %+.2f", i ? ", " : "", d["seeds"][i].get<long>(),
+                           d["differences"][i].get<double>() * 100);
+      }
+      md += "| " + Cell(name) + " | " + std::to_string(d["n"].get<int>()) + " | " + per_seed +
+            " | " + (d["mean"].is_number() ? Format("%+.2f", d["mean"].get<double>() * 100) : "n/a") +
+            " | " + (d["std"].is_number() ? Format("%.2f", d["std"].get<double>() * 100) : "n/a") +
+            " | " + IntervalText(d["ci95_t"], 100) + " | " +
+            IntervalText(d["ci95_bootstrap_trials"], 100) + " | " +
+            Cell(d["verdict"].get<std::string>()) + " |\n";
+    }
+  }
+
+  std::set<std::string> attacks;
+  for (const std::string& name : order) {
+    for (const auto& [attack, agg] : runs[name]["per_attack_eer"].items()) attacks.insert(attack);
+  }
+  if (!attacks.empty()) {
+    md += "\n## EER per attack (%)\n\n| attack |";
+    for (const std::string& name : order) md += " " + Cell(name) + " |";
+    md += "\n|---|";
+    for (size_t i = 0; i < order.size(); ++i) md += "---:|";
+    md += "\n";
+    for (const std::string& attack : attacks) {
+      md += "| " + Cell(attack) + " |";
+      for (const std::string& name : order) {
+        const json& per = runs[name]["per_attack_eer"];
+        md += " " + (per.contains(attack) ? MeanStd(per[attack], 100) : std::string("n/a")) + " |";
+      }
+      md += "\n";
+    }
+  }
+
+  md += "\n## Plots\n\n";
+  for (const std::string& plot : plots) {
+    std::string title = plot.substr(0, plot.size() - 4);
+    md += "![" + title + "](" + plot + ")\n\n";
+  }
+
+  md += "## Reproduce\n\n```\n" + (spec.command.empty() ? std::string("(command not recorded)")
+                                                        : spec.command) +
+        "\n```\n\nVersions:\n\n";
+  const json& versions = results["versions"];
+  if (versions.empty()) md += "- (not recorded)\n";
+  for (const auto& [key, value] : versions.items()) {
+    md += "- " + key + ": " + (value.is_string() ? value.get<std::string>() : value.dump()) + "\n";
+  }
+  return md;
+}
+
+}  // namespace antispoof::report

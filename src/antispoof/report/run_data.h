@@ -1,0 +1,65 @@
+// Reading finished run directories (docs/run_directory.md) for the report.
+#pragma once
+
+#include <map>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "antispoof/report/report.h"
+
+namespace antispoof::report {
+
+// A numeric CSV with a header row; empty fields read as NaN.
+struct CsvTable {
+  std::string path;
+  std::vector<std::string> header;
+  std::vector<std::vector<double>> rows;
+  // Error naming the file when the column is absent.
+  std::vector<double> Column(const std::string& name) const;
+};
+CsvTable ReadCsvTable(const std::string& path, const std::vector<std::string>& required);
+
+struct SeedData {
+  long seed = 0;
+  std::string dir;
+  nlohmann::json summary;  // summary.json
+  nlohmann::json metrics;  // metrics_eval.json
+  CsvTable epochs;         // epochs.csv
+  CsvTable train_log;      // train_log.csv
+  // Eval scores by class, each in utterance-id order, so seeds scored on the same test set line
+  // up trial by trial (paired bootstrap replicates).
+  std::vector<double> bonafide;
+  std::vector<double> spoof;
+
+  // Fractions, as in the run directory.
+  double best_val_eer() const;
+  double test_eer() const;
+  std::optional<double> test_acc() const;
+  std::optional<double> test_tdcf_legacy() const;
+  std::optional<double> test_tdcf_revised() const;
+  std::string tdcf_note() const;  // "" when the t-DCFs are present
+  double total_train_time_s() const;
+  std::map<std::string, double> per_attack_eer() const;
+};
+
+struct RunData {
+  const RunSpec* spec = nullptr;
+  std::vector<SeedData> seeds;
+};
+
+// Error naming the path when a directory, file or key is missing, or the experiment is malformed
+// (no runs, duplicate names, a run without seeds, duplicate seeds).
+std::vector<RunData> LoadRuns(const ExperimentSpec& spec);
+
+nlohmann::json BuildResultsFromData(const ExperimentSpec& spec, const std::vector<RunData>& runs);
+
+// Writes the plots into spec.out_dir; returns the file names written, in report order.
+std::vector<std::string> WritePlots(const ExperimentSpec& spec, const std::vector<RunData>& runs,
+                                    const nlohmann::json& results);
+
+std::string FormatReportMarkdown(const ExperimentSpec& spec, const nlohmann::json& results,
+                                 const std::vector<std::string>& plots);
+
+}  // namespace antispoof::report
