@@ -138,7 +138,8 @@ void BarChart(const GnuplotRunner& gp, const std::vector<RunData>& runs, const j
     return;
   }
   for (size_t r = 0; r < runs.size(); ++r) {
-    plot += Format("%s'bars.dat' every ::%zu::%zu using 1:2 with boxes lt %d title %s", r ? ", " : "",
+    plot += Format("%s'bars.dat' every ::%zu::%zu using 1:2 with boxes lt %d title %s",
+                   r ? ", " : "plot ",
                    r, r, LineType(r), Quote(RunTitle(runs[r])).c_str());
   }
   plot += ", 'bars.dat' using 1:2:3 with yerrorbars lc rgb 'black' pt -1 lw 1.5 "
@@ -191,7 +192,7 @@ void DetPlot(const GnuplotRunner& gp, const std::vector<RunData>& runs, const st
     }
     const std::string name = Format("det_%zu.dat", r);
     gp.WriteData(name, data);
-    plot += Format("%s'%s' using 1:2 with lines lt %d title %s", r ? ", " : "", name.c_str(),
+    plot += Format("%s'%s' using 1:2 with lines lt %d title %s", r ? ", " : "plot ", name.c_str(),
                    LineType(r),
                    Quote(RunTitle(runs[r]) + Format(" (%zu seed%s)", runs[r].seeds.size(),
                                                     runs[r].seeds.size() == 1 ? "" : "s"))

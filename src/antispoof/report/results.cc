@@ -1,6 +1,7 @@
 #include <cmath>
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <set>
 
 #include "antispoof/common/error.h"
@@ -53,17 +54,24 @@ std::vector<std::vector<std::vector<double>>> BootstrapAll(const ExperimentSpec&
                                                            const std::vector<RunData>& runs) {
   std::vector<std::vector<std::vector<double>>> out(runs.size());
   if (spec.bootstrap_samples <= 0) return out;
-  size_t total = 0;
-  for (const RunData& run : runs) total += run.seeds.size();
-  ProgressBar progress("bootstrap test EER", static_cast<int64_t>(total), "seed");
+  size_t total = 0, trials = 0;
+  for (const RunData& run : runs) {
+    total += run.seeds.size();
+    for (const SeedData& seed : run.seeds) trials += seed.bonafide.size() + seed.spoof.size();
+  }
+  // A progress bar only for work that takes seconds (a full LA test set: ~1 min).
+  std::optional<ProgressBar> progress;
+  if (trials * static_cast<size_t>(spec.bootstrap_samples) > 20'000'000) {
+    progress.emplace("bootstrap test EER", static_cast<int64_t>(total), "seed");
+  }
   for (size_t r = 0; r < runs.size(); ++r) {
     for (const SeedData& seed : runs[r].seeds) {
       out[r].push_back(
           BootstrapEers(seed.bonafide, seed.spoof, spec.bootstrap_samples, spec.seed));
-      progress.Add(1);
+      if (progress) progress->Add(1);
     }
   }
-  progress.Finish();
+  if (progress) progress->Finish();
   return out;
 }
 
