@@ -61,9 +61,12 @@ std::string MakeRunDir(const std::string& root, const std::string& run, const Se
   metrics::ScoreFile scores = metrics::ReadScoreFile(dir + "/scores_eval.txt");
   metrics::MetricsReport report = metrics::ComputeMetricsReport(scores.records, nullptr, 0.0);
   WriteFileAtomic(dir + "/metrics_eval.json", metrics::MetricsReportToJson(report).dump(2));
-  json summary = {{"best_epoch", 2},          {"best_dev_eer", f.best_dev_eer},
-                  {"epochs_done", 3},         {"total_train_time_s", f.train_time},
-                  {"parameters", 25000},      {"seed", f.seed},
+  json summary = {{"best_epoch", 2},
+                  {"best_dev_eer", f.best_dev_eer},
+                  {"epochs_done", 3},
+                  {"total_train_time_s", f.train_time},
+                  {"parameters", 25000},
+                  {"seed", f.seed},
                   {"model_name", run == "run_0" ? "RawNet2" : "RawNet2-SE"}};
   WriteFileAtomic(dir + "/summary.json", summary.dump(2));
   std::string epochs = "epoch,train_loss,dev_loss,dev_eer,dev_acc,seconds\n";
@@ -75,8 +78,9 @@ std::string MakeRunDir(const std::string& root, const std::string& run, const Se
   WriteFileAtomic(dir + "/epochs.csv", epochs);
   std::string log = "epoch,iteration,loss,running_loss\n";
   for (int it = 5; it <= 60; it += 5) {
-    log += Format("%d,%d,%g,%g\n", (it - 1) / 20 + 1, it, 0.7 * std::exp(-it / 30.0) + 0.02 * (it % 2),
-                  0.7 * std::exp(-it / 30.0) + 0.001 * f.seed);
+    log +=
+        Format("%d,%d,%g,%g\n", (it - 1) / 20 + 1, it, 0.7 * std::exp(-it / 30.0) + 0.02 * (it % 2),
+               0.7 * std::exp(-it / 30.0) + 0.001 * f.seed);
   }
   WriteFileAtomic(dir + "/train_log.csv", log);
   WriteFileAtomic(dir + "/config.yaml", "model:\n  name: test\n");
@@ -102,9 +106,13 @@ ExperimentSpec MakeExperiment(const std::string& root) {
     run.description = name == "run_0" ? "baseline" : "SE r=8";
     for (const SeedFixture& f : seeds) run.seeds.push_back({f.seed, MakeRunDir(root, name, f)});
     if (name == "run_1") {
-      run.cost = {{"parameters", 26000}, {"size_mb", 0.1}, {"macs", 2.5e9},
-                  {"infer_ms_per_utt_b1", 4.0}, {"infer_ms_per_utt_b32", 0.5},
-                  {"train_ms_per_utt", 12.0}, {"peak_rss_mb", 512.0}};
+      run.cost = {{"parameters", 26000},
+                  {"size_mb", 0.1},
+                  {"macs", 2.5e9},
+                  {"infer_ms_per_utt_b1", 4.0},
+                  {"infer_ms_per_utt_b32", 0.5},
+                  {"train_ms_per_utt", 12.0},
+                  {"peak_rss_mb", 512.0}};
     }
     spec.runs.push_back(run);
   }

@@ -90,8 +90,8 @@ TEST(ReportStats, BootstrapDrawsArePairedAcrossScoreListsOfTheSameTrials) {
 
 TEST(ReportStats, PairedDifferenceMatchesHandComputation) {
   // Pairs by seed value, not position; seed 9 has no partner.
-  PairedDifference d =
-      PairDifferences({1, 2, 3}, {0.10, 0.14, 0.20}, {3, 1, 2, 9}, {0.15, 0.06, 0.08, 0.5}, 100, "pp");
+  PairedDifference d = PairDifferences({1, 2, 3}, {0.10, 0.14, 0.20}, {3, 1, 2, 9},
+                                       {0.15, 0.06, 0.08, 0.5}, 100, "pp");
   ASSERT_EQ(d.seeds, (std::vector<long>{3, 1, 2}));
   ASSERT_EQ(d.differences.size(), 3u);
   EXPECT_NEAR(d.differences[0], -0.05, 1e-15);

@@ -1,5 +1,6 @@
 #include "antispoof/report/gnuplot.h"
 
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -7,7 +8,6 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
-#include <fcntl.h>
 #include <filesystem>
 #include <vector>
 
@@ -37,8 +37,9 @@ std::string FindGnuplot() {
       return candidate;
     }
   }
-  Fail("gnuplot not found on PATH: the report draws its plots with gnuplot; install the "
-       "gnuplot-nox package (apt-get install gnuplot-nox)");
+  Fail(
+      "gnuplot not found on PATH: the report draws its plots with gnuplot; install the "
+      "gnuplot-nox package (apt-get install gnuplot-nox)");
 }
 
 GnuplotRunner::GnuplotRunner() : gnuplot_(FindGnuplot()) {
@@ -114,7 +115,8 @@ void GnuplotRunner::Render(const std::string& script, const std::string& png_pat
   const std::string name = fs::path(png_path).filename().string();
   std::error_code ec;
   fs::remove(dir_ + "/out.png", ec);
-  WriteFileAtomic(dir_ + "/plot.gp", Terminal(width, height) + "set output 'out.png'\n" + script + "\nset output\n");
+  WriteFileAtomic(dir_ + "/plot.gp",
+                  Terminal(width, height) + "set output 'out.png'\n" + script + "\nset output\n");
   std::string messages;
   const int code = Run("plot.gp", &messages);
   if (code != 0) {

@@ -13,9 +13,12 @@ using nlohmann::json;
 std::string Cell(std::string text) {
   std::string out;
   for (char c : text) {
-    if (c == '|') out += "\\|";
-    else if (c == '\n') out += ' ';
-    else out += c;
+    if (c == '|')
+      out += "\\|";
+    else if (c == '\n')
+      out += ' ';
+    else
+      out += c;
   }
   return out;
 }
@@ -81,12 +84,14 @@ std::string FormatReportMarkdown(const ExperimentSpec& spec, const json& results
         "over seeds; a single seed shows no ± term.\n\n";
 
   md += "## Comparison\n\n";
-  md += "| run | description | seeds | test accuracy (%) | test EER (%) | test EER 95% CI "
-        "(bootstrap, %) | min t-DCF legacy | min t-DCF revised | best val EER (%) | parameters | "
-        "size (MB) | MACs | latency b1 (ms/utt) | latency b32 (ms/utt) | throughput b1 (utt/s) | "
-        "throughput b32 (utt/s) | train (ms/utt) | peak RSS (MB) | training time |\n";
-  md += "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
-        "---:|\n";
+  md +=
+      "| run | description | seeds | test accuracy (%) | test EER (%) | test EER 95% CI "
+      "(bootstrap, %) | min t-DCF legacy | min t-DCF revised | best val EER (%) | parameters | "
+      "size (MB) | MACs | latency b1 (ms/utt) | latency b32 (ms/utt) | throughput b1 (utt/s) | "
+      "throughput b32 (utt/s) | train (ms/utt) | peak RSS (MB) | training time |\n";
+  md +=
+      "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+      "---:|\n";
   std::set<std::string> tdcf_notes;
   for (const std::string& name : order) {
     const json& run = runs[name];
@@ -98,34 +103,35 @@ std::string FormatReportMarkdown(const ExperimentSpec& spec, const json& results
           " | " + MeanStd(run["test_eer"], 100) + " | " +
           IntervalText(run["test_eer"]["ci95_bootstrap"], 100) + " | " +
           MeanStd(run["test_tdcf"], 1, "%.4f") + " | " +
-          MeanStd(run["test_tdcf_revised"], 1, "%.4f") + " | " +
-          MeanStd(run["best_val_eer"], 100) + " | " + CostText(run, "parameters") + " | " +
-          CostText(run, "size_mb") + " | " + CostText(run, "macs") + " | " +
-          CostText(run, "infer_ms_per_utt_b1") + " | " + CostText(run, "infer_ms_per_utt_b32") +
-          " | " + CostText(run, "throughput_utt_per_s_b1") + " | " +
-          CostText(run, "throughput_utt_per_s_b32") + " | " + CostText(run, "train_ms_per_utt") +
-          " | " + CostText(run, "peak_rss_mb") + " | " + TimeText(run["total_train_time"]) +
-          " |\n";
+          MeanStd(run["test_tdcf_revised"], 1, "%.4f") + " | " + MeanStd(run["best_val_eer"], 100) +
+          " | " + CostText(run, "parameters") + " | " + CostText(run, "size_mb") + " | " +
+          CostText(run, "macs") + " | " + CostText(run, "infer_ms_per_utt_b1") + " | " +
+          CostText(run, "infer_ms_per_utt_b32") + " | " + CostText(run, "throughput_utt_per_s_b1") +
+          " | " + CostText(run, "throughput_utt_per_s_b32") + " | " +
+          CostText(run, "train_ms_per_utt") + " | " + CostText(run, "peak_rss_mb") + " | " +
+          TimeText(run["total_train_time"]) + " |\n";
   }
-  md += "\nThroughput = 1000 / latency. MACs: multiply-accumulates of one forward pass of one "
-        "utterance. Latency and throughput are inference on this machine; training time is the "
-        "wall time of the whole training run.\n";
+  md +=
+      "\nThroughput = 1000 / latency. MACs: multiply-accumulates of one forward pass of one "
+      "utterance. Latency and throughput are inference on this machine; training time is the "
+      "wall time of the whole training run.\n";
   for (const std::string& note : tdcf_notes) md += "\nmin t-DCF n/a: " + note + "\n";
 
   const json& boot = results["bootstrap"];
   md += "\n## Uncertainty\n\n";
   if (boot["samples"].get<int>() > 0) {
-    md += Format("Bootstrap: %d replicates, generator seed %llu; bona fide and spoof test trials "
-                 "are resampled separately with replacement. A run's interval averages its seeds' "
-                 "EERs under the same draws. These intervals cover the finite test set only, not "
-                 "seed noise.\n\n",
-                 boot["samples"].get<int>(),
-                 static_cast<unsigned long long>(boot["seed"].get<uint64_t>()));
+    md += Format(
+        "Bootstrap: %d replicates, generator seed %llu; bona fide and spoof test trials "
+        "are resampled separately with replacement. A run's interval averages its seeds' "
+        "EERs under the same draws. These intervals cover the finite test set only, not "
+        "seed noise.\n\n",
+        boot["samples"].get<int>(), static_cast<unsigned long long>(boot["seed"].get<uint64_t>()));
   } else {
     md += "Bootstrap disabled (0 replicates): no test-set intervals.\n\n";
   }
-  md += "| run | seed | test EER (%) | 95% CI (bootstrap, %) | test accuracy (%) | best val EER (%) "
-        "| best epoch | epochs | training time |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|\n";
+  md +=
+      "| run | seed | test EER (%) | 95% CI (bootstrap, %) | test accuracy (%) | best val EER (%) "
+      "| best epoch | epochs | training time |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|\n";
   for (const std::string& name : order) {
     for (const auto& [seed, entry] : runs[name]["seeds"].items()) {
       auto pct = [&](const char* key) {
@@ -136,10 +142,9 @@ std::string FormatReportMarkdown(const ExperimentSpec& spec, const json& results
         return entry[key].is_null() ? std::string("n/a") : entry[key].dump();
       };
       md += "| " + Cell(name) + " | " + seed + " | " + pct("test_eer") + " | " +
-            IntervalText(entry["test_eer_ci95_bootstrap"], 100) + " | " + pct("test_acc") +
-            " | " + pct("best_val_eer") + " | " + dump("best_epoch") + " | " +
-            dump("epochs_done") + " | " + FormatDuration(entry["total_train_time"].get<double>()) +
-            " |\n";
+            IntervalText(entry["test_eer_ci95_bootstrap"], 100) + " | " + pct("test_acc") + " | " +
+            pct("best_val_eer") + " | " + dump("best_epoch") + " | " + dump("epochs_done") + " | " +
+            FormatDuration(entry["total_train_time"].get<double>()) + " |\n";
     }
   }
 
@@ -151,9 +156,10 @@ std::string FormatReportMarkdown(const ExperimentSpec& spec, const json& results
           "better. The t-interval (mean ± t(0.975, n−1) · std / √n) is over the paired seed "
           "differences, so it includes seed noise; the bootstrap interval covers the test set "
           "only.\n\n";
-    md += "| variant | paired seeds | ΔEER per seed (pp) | mean ΔEER (pp) | std (pp) | 95% CI, "
-          "t over seeds (pp) | 95% CI, test-set bootstrap (pp) | verdict |\n"
-          "|---|---:|---|---:|---:|---:|---:|---|\n";
+    md +=
+        "| variant | paired seeds | ΔEER per seed (pp) | mean ΔEER (pp) | std (pp) | 95% CI, "
+        "t over seeds (pp) | 95% CI, test-set bootstrap (pp) | verdict |\n"
+        "|---|---:|---|---:|---:|---:|---:|---|\n";
     for (const std::string& name : order) {
       if (!paired.contains(name)) continue;
       const json& d = paired[name];
@@ -162,12 +168,12 @@ std::string FormatReportMarkdown(const ExperimentSpec& spec, const json& results
         per_seed += Format("%s%ld: %+.2f", i ? ", " : "", d["seeds"][i].get<long>(),
                            d["differences"][i].get<double>() * 100);
       }
-      md += "| " + Cell(name) + " | " + std::to_string(d["n"].get<int>()) + " | " + per_seed +
-            " | " + (d["mean"].is_number() ? Format("%+.2f", d["mean"].get<double>() * 100) : "n/a") +
-            " | " + (d["std"].is_number() ? Format("%.2f", d["std"].get<double>() * 100) : "n/a") +
-            " | " + IntervalText(d["ci95_t"], 100) + " | " +
-            IntervalText(d["ci95_bootstrap_trials"], 100) + " | " +
-            Cell(d["verdict"].get<std::string>()) + " |\n";
+      md +=
+          "| " + Cell(name) + " | " + std::to_string(d["n"].get<int>()) + " | " + per_seed + " | " +
+          (d["mean"].is_number() ? Format("%+.2f", d["mean"].get<double>() * 100) : "n/a") + " | " +
+          (d["std"].is_number() ? Format("%.2f", d["std"].get<double>() * 100) : "n/a") + " | " +
+          IntervalText(d["ci95_t"], 100) + " | " + IntervalText(d["ci95_bootstrap_trials"], 100) +
+          " | " + Cell(d["verdict"].get<std::string>()) + " |\n";
     }
   }
 
@@ -197,8 +203,8 @@ std::string FormatReportMarkdown(const ExperimentSpec& spec, const json& results
     md += "![" + title + "](" + plot + ")\n\n";
   }
 
-  md += "## Reproduce\n\n```\n" + (spec.command.empty() ? std::string("(command not recorded)")
-                                                        : spec.command) +
+  md += "## Reproduce\n\n```\n" +
+        (spec.command.empty() ? std::string("(command not recorded)") : spec.command) +
         "\n```\n\nVersions:\n\n";
   const json& versions = results["versions"];
   if (versions.empty()) md += "- (not recorded)\n";

@@ -24,9 +24,12 @@ constexpr int kColorCount = sizeof(kColors) / sizeof(kColors[0]);
 std::string Quote(const std::string& text) {
   std::string out = "'";
   for (char c : text) {
-    if (c == '\'') out += "''";
-    else if (c == '\n' || c == '\r') out += ' ';
-    else out += c;
+    if (c == '\'')
+      out += "''";
+    else if (c == '\n' || c == '\r')
+      out += ' ';
+    else
+      out += c;
   }
   return out + "'";
 }
@@ -86,20 +89,24 @@ void LineChart(const GnuplotRunner& gp, const std::vector<RunData>& runs, bool t
                const std::string& column, double scale, const std::string& title,
                const std::string& xlabel, const std::string& ylabel, const std::string& path) {
   std::string plot;
+  double last_x = 0;
   for (size_t r = 0; r < runs.size(); ++r) {
     const std::string name = Format("curve_%zu.dat", r);
     std::map<double, double> curve = MeanCurve(runs[r], train_log, column);
     if (curve.empty() && column == "running_loss") curve = MeanCurve(runs[r], train_log, "loss");
     if (curve.empty()) continue;
     gp.WriteData(name, CurveData(curve, scale));
+    last_x = std::max(last_x, curve.rbegin()->first);
     plot += plot.empty() ? "plot " : ", ";
     plot += Format("'%s' using 1:2 with %s lt %d title %s", name.c_str(),
                    train_log || curve.size() > 40 ? "lines" : "linespoints", LineType(r),
                    Quote(RunTitle(runs[r]) + " (" + SeedsNote(runs[r]) + ")").c_str());
   }
-  std::string script = Prelude() + "set title " + Quote(title) + "\nset xlabel " +
-                       Quote(xlabel) + "\nset ylabel " + Quote(ylabel) +
-                       "\nset key outside below\n";
+  std::string script = Prelude() + "set title " + Quote(title) + "\nset xlabel " + Quote(xlabel) +
+                       "\nset ylabel " + Quote(ylabel) +
+                       "\nset key outside top center horizontal\n";
+  // Whole epochs on the axis.
+  if (!train_log && last_x <= 20) script += "set xtics 1\n";
   script += plot.empty() ? EmptyPlot("no data in the run directories") : plot + "\n";
   gp.Render(script, path);
 }
@@ -125,8 +132,8 @@ void BarChart(const GnuplotRunner& gp, const std::vector<RunData>& runs, const j
   }
   gp.WriteData("bars.dat", bars);
   gp.WriteData("seeds.dat", seeds.empty() ? "NaN NaN\n" : seeds);
-  std::string script = Prelude() + "set title " + Quote(title) + "\nset ylabel " +
-                       Quote(ylabel) + "\nset key outside below\nset boxwidth 0.6\n" +
+  std::string script = Prelude() + "set title " + Quote(title) + "\nset ylabel " + Quote(ylabel) +
+                       "\nset key outside top center horizontal\nset boxwidth 0.6\n" +
                        "set style fill solid 0.75 border -1\nset yrange [0:*]\n" +
                        Format("set xrange [-0.6:%zu.6]\n", runs.size() - 1) + "set xtics (";
   for (size_t r = 0; r < runs.size(); ++r) {
@@ -139,11 +146,11 @@ void BarChart(const GnuplotRunner& gp, const std::vector<RunData>& runs, const j
   }
   for (size_t r = 0; r < runs.size(); ++r) {
     plot += Format("%s'bars.dat' every ::%zu::%zu using 1:2 with boxes lt %d title %s",
-                   r ? ", " : "plot ",
-                   r, r, LineType(r), Quote(RunTitle(runs[r])).c_str());
+                   r ? ", " : "plot ", r, r, LineType(r), Quote(RunTitle(runs[r])).c_str());
   }
-  plot += ", 'bars.dat' using 1:2:3 with yerrorbars lc rgb 'black' pt -1 lw 1.5 "
-          "title 'std over seeds'";
+  plot +=
+      ", 'bars.dat' using 1:2:3 with yerrorbars lc rgb 'black' pt 0 ps 0 lw 1.5 "
+      "title 'std over seeds'";
   plot += ", 'seeds.dat' using 1:2 with points pt 6 ps 1.2 lc rgb 'black' title 'seeds'";
   plot += ", 'bars.dat' using 1:($2+$3):(sprintf('%.2f', $2)) with labels offset 0,1 notitle";
   gp.Render(script + plot + "\n", path);
@@ -205,13 +212,15 @@ void DetPlot(const GnuplotRunner& gp, const std::vector<RunData>& runs, const st
     tics += Format("%s'%g' %.6f", tics.empty() ? "" : ", ", tick * 100, InverseNormalCdf(tick));
   }
   std::string script = Prelude();
-  script += "set title " + Quote("DET curves on the " + dataset +
-                                 " test set (probit axes; one curve per seed, dots = EER)") +
+  script += "set title " +
+            Quote("DET curves on the " + dataset +
+                  " test set (probit axes; one curve per seed, dots = EER)") +
             "\n";
   script += "set xlabel 'False acceptance rate: spoof accepted as bona fide (%)'\n";
   script += "set ylabel 'False rejection rate: bona fide rejected (%)'\n";
-  script += "set size ratio -1\nset key outside below\n";
-  script += Format("set xrange [%.6f:%.6f]\nset yrange [%.6f:%.6f]\n", p_low, p_high, p_low, p_high);
+  script += "set size ratio -1\nset key outside top center horizontal\n";
+  script +=
+      Format("set xrange [%.6f:%.6f]\nset yrange [%.6f:%.6f]\n", p_low, p_high, p_low, p_high);
   script += "set xtics (" + tics + ")\nset ytics (" + tics + ")\n";
   script += plot + ", x with lines dt 2 lc rgb '#808080' lw 1 title 'EER line (FAR = FRR)', " +
             "'eer.dat' using 2:2:($1+1) with points pt 7 ps 1.2 lc variable notitle\n";
@@ -272,10 +281,11 @@ void PerAttackPlot(const GnuplotRunner& gp, const std::vector<RunData>& runs, co
     }
   }
   std::string script = Prelude();
-  script += "set title " + Quote("EER per attack on the " + dataset +
-                                 " test set (mean over seeds, error bars = std)") +
-            "\n";
-  script += "set xlabel 'attack'\nset ylabel 'EER (%)'\nset key outside below\nset yrange [0:*]\n";
+  script +=
+      "set title " +
+      Quote("EER per attack on the " + dataset + " test set (mean over seeds, error bars = std)") +
+      "\n";
+  script += "set ylabel 'EER (%)'\nset key outside top center horizontal\nset yrange [0:*]\n";
   if (attacks.empty()) {
     gp.Render(script + EmptyPlot("metrics_eval.json has no per-attack EERs"), path);
     return;
@@ -297,12 +307,13 @@ void PerAttackPlot(const GnuplotRunner& gp, const std::vector<RunData>& runs, co
   }
   gp.WriteData("attacks.dat", data);
   script += "set style data histogram\nset style histogram errorbars gap 1 lw 1\n";
-  script += "set style fill solid 0.8 border -1\nset boxwidth 0.9\nset xtics rotate by -45\n";
+  script += "set style fill solid 0.8 border -1\nset boxwidth 0.9\n";
+  if (attacks.size() > 12) script += "set xtics rotate by -45\n";
   std::string plot = "plot ";
   for (size_t r = 0; r < runs.size(); ++r) {
-    plot += Format("%s'attacks.dat' using %zu:%zu%s lt %d title %s", r ? ", " : "", 2 + 2 * r,
-                   3 + 2 * r, r == 0 ? ":xtic(1)" : "", LineType(r),
-                   Quote(RunTitle(runs[r])).c_str());
+    plot +=
+        Format("%s'attacks.dat' using %zu:%zu%s lt %d title %s", r ? ", " : "", 2 + 2 * r,
+               3 + 2 * r, r == 0 ? ":xtic(1)" : "", LineType(r), Quote(RunTitle(runs[r])).c_str());
   }
   gp.Render(script + plot + "\n", path, std::max<int>(1000, 60 * attacks.size() * runs.size()),
             600);

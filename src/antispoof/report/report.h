@@ -28,9 +28,9 @@ struct RunSpec {
 struct ExperimentSpec {
   std::string dataset;  // e.g. "LA" or "antispoof_default"; names the plots and the flat keys
   std::string out_dir;
-  std::vector<RunSpec> runs;  // runs[0] is the baseline
-  std::string command;        // the exact command line, shown in report.md
-  nlohmann::json versions;    // e.g. {"antispoof": ..., "libtorch": ..., "compiler": ...}
+  std::vector<RunSpec> runs;     // runs[0] is the baseline
+  std::string command;           // the exact command line, shown in report.md
+  nlohmann::json versions;       // e.g. {"antispoof": ..., "libtorch": ..., "compiler": ...}
   int bootstrap_samples = 1000;  // 0: no bootstrap CIs (null in results.json)
   uint64_t seed = 0;             // bootstrap generator seed: same seed, same CIs
 };

@@ -20,15 +20,21 @@ using nlohmann::json;
 constexpr double kLevel = 0.95;
 
 // The cost figures the experiment measures per run; any other key of RunSpec::cost is copied too.
-const char* const kCostKeys[] = {"parameters",           "size_mb",
-                                 "macs",                 "infer_ms_per_utt_b1",
-                                 "infer_ms_per_utt_b32", "train_ms_per_utt",
-                                 "peak_rss_mb"};
+const char* const kCostKeys[] = {
+    "parameters",           "size_mb",          "macs",       "infer_ms_per_utt_b1",
+    "infer_ms_per_utt_b32", "train_ms_per_utt", "peak_rss_mb"};
 // Keys of a run object that a cost key may not replace.
-const std::set<std::string> kRunKeys = {"description",      "n_seeds",         "seeds",
-                                        "best_val_eer",     "test_eer",        "test_acc",
-                                        "test_tdcf",        "test_tdcf_revised", "total_train_time",
-                                        "per_attack_eer",   "throughput_utt_per_s_b1",
+const std::set<std::string> kRunKeys = {"description",
+                                        "n_seeds",
+                                        "seeds",
+                                        "best_val_eer",
+                                        "test_eer",
+                                        "test_acc",
+                                        "test_tdcf",
+                                        "test_tdcf_revised",
+                                        "total_train_time",
+                                        "per_attack_eer",
+                                        "throughput_utt_per_s_b1",
                                         "throughput_utt_per_s_b32"};
 
 json Number(const std::optional<double>& value) {
@@ -66,8 +72,7 @@ std::vector<std::vector<std::vector<double>>> BootstrapAll(const ExperimentSpec&
   }
   for (size_t r = 0; r < runs.size(); ++r) {
     for (const SeedData& seed : runs[r].seeds) {
-      out[r].push_back(
-          BootstrapEers(seed.bonafide, seed.spoof, spec.bootstrap_samples, spec.seed));
+      out[r].push_back(BootstrapEers(seed.bonafide, seed.spoof, spec.bootstrap_samples, spec.seed));
       if (progress) progress->Add(1);
     }
   }
@@ -243,9 +248,9 @@ json BuildResultsFromData(const ExperimentSpec& spec, const std::vector<RunData>
   }
   results["paired_differences"] = std::move(paired);
 
-  static const std::set<std::string> kReserved = {
-      "dataset", "command", "versions", "units", "bootstrap", "run_order", "runs",
-      "paired_differences"};
+  static const std::set<std::string> kReserved = {"dataset", "command",           "versions",
+                                                  "units",   "bootstrap",         "run_order",
+                                                  "runs",    "paired_differences"};
   if (kReserved.count(spec.dataset)) {
     Fail("dataset name '" + spec.dataset + "' clashes with a results.json key");
   }

@@ -125,7 +125,8 @@ std::map<std::string, double> SeedData::per_attack_eer() const {
   auto it = metrics.find("per_attack");
   if (it == metrics.end() || !it->is_object()) return out;
   for (const auto& [attack, entry] : it->items()) {
-    out[attack] = RequireNumber(entry, "eer", JoinPath(dir, "metrics_eval.json") + " per_attack." + attack);
+    out[attack] =
+        RequireNumber(entry, "eer", JoinPath(dir, "metrics_eval.json") + " per_attack." + attack);
   }
   return out;
 }
@@ -150,9 +151,9 @@ std::vector<RunData> LoadRuns(const ExperimentSpec& spec) {
       seed.seed = seed_run.seed;
       seed.dir = seed_run.dir;
       if (!std::filesystem::is_directory(seed.dir)) {
-        FailAt(seed.dir, 0,
-               Format("run '%s' seed %ld: not a run directory", run_spec.name.c_str(),
-                      seed_run.seed));
+        FailAt(
+            seed.dir, 0,
+            Format("run '%s' seed %ld: not a run directory", run_spec.name.c_str(), seed_run.seed));
       }
       const std::string summary_path = JoinPath(seed.dir, "summary.json");
       seed.summary = ReadJsonFile(summary_path);

@@ -82,9 +82,9 @@ std::vector<double> BootstrapEers(const std::vector<double>& bonafide,
   for (int r = 0; r < samples; ++r) {
     IndexDrawer bonafide_drawer(seed, r, 1, bonafide.size());
     IndexDrawer spoof_drawer(seed, r, 2, spoof.size());
-    eers.push_back(metrics::ComputeEer(Resample(bonafide, bonafide_drawer),
-                                       Resample(spoof, spoof_drawer))
-                       .eer);
+    eers.push_back(
+        metrics::ComputeEer(Resample(bonafide, bonafide_drawer), Resample(spoof, spoof_drawer))
+            .eer);
   }
   return eers;
 }
@@ -99,7 +99,8 @@ double StudentT975(int df) {
   // Cornish-Fisher expansion around the normal quantile; error < 1e-3 for df > 30.
   const double z = 1.959963984540054;
   const double d = static_cast<double>(df);
-  return z + (z * z * z + z) / (4 * d) + (5 * std::pow(z, 5) + 16 * z * z * z + 3 * z) / (96 * d * d);
+  return z + (z * z * z + z) / (4 * d) +
+         (5 * std::pow(z, 5) + 16 * z * z * z + 3 * z) / (96 * d * d);
 }
 
 PairedDifference PairDifferences(const std::vector<long>& baseline_seeds,
@@ -138,20 +139,20 @@ PairedDifference PairDifferences(const std::vector<long>& baseline_seeds,
   out.ci95 = Interval{agg.mean - half, agg.mean + half};
   out.distinguishable = out.ci95->low > 0.0 || out.ci95->high < 0.0;
   std::string small =
-      n == 2 ? " (only 2 paired seeds: 1 degree of freedom, t = 12.71, so the interval is wide)"
+      n == 2  ? " (only 2 paired seeds: 1 degree of freedom, t = 12.71, so the interval is wide)"
       : n < 5 ? Format(" (only %zu paired seeds: the interval is wide)", n)
               : "";
   if (out.distinguishable) {
-    out.verdict = Format("distinguishable from seed noise: %s by %.2f %s (95%% CI %+.2f to %+.2f %s "
-                         "excludes 0)%s",
-                         agg.mean < 0 ? "lower" : "higher", std::fabs(agg.mean) * scale,
-                         unit.c_str(), out.ci95->low * scale, out.ci95->high * scale,
-                         unit.c_str(), small.c_str());
+    out.verdict = Format(
+        "distinguishable from seed noise: %s by %.2f %s (95%% CI %+.2f to %+.2f %s "
+        "excludes 0)%s",
+        agg.mean < 0 ? "lower" : "higher", std::fabs(agg.mean) * scale, unit.c_str(),
+        out.ci95->low * scale, out.ci95->high * scale, unit.c_str(), small.c_str());
   } else {
-    out.verdict = Format("not distinguishable from seed noise: 95%% CI %+.2f to %+.2f %s contains "
-                         "0%s",
-                         out.ci95->low * scale, out.ci95->high * scale, unit.c_str(),
-                         small.c_str());
+    out.verdict = Format(
+        "not distinguishable from seed noise: 95%% CI %+.2f to %+.2f %s contains "
+        "0%s",
+        out.ci95->low * scale, out.ci95->high * scale, unit.c_str(), small.c_str());
   }
   return out;
 }
@@ -159,7 +160,7 @@ PairedDifference PairDifferences(const std::vector<long>& baseline_seeds,
 double InverseNormalCdf(double p) {
   if (!(p > 0.0 && p < 1.0)) Fail(Format("the inverse normal CDF needs 0 < p < 1; got %g", p));
   // Acklam's rational approximation, then one Halley step on erfc for full double precision.
-  static const double a[] = {-3.969683028665376e+01, 2.209460984245205e+02, -2.759285104469687e+02,
+  static const double a[] = {-3.969683028665376e+01, 2.209460984245205e+02,  -2.759285104469687e+02,
                              1.383577518672690e+02,  -3.066479806614716e+01, 2.506628277459239e+00};
   static const double b[] = {-5.447609879822406e+01, 1.615858368580409e+02, -1.556989798598866e+02,
                              6.680131188771972e+01, -1.328068155288572e+01};
