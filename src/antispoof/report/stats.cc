@@ -35,10 +35,25 @@ class IndexDrawer {
   uint64_t state_;
 };
 
-std::vector<double> Resample(const std::vector<double>& values, IndexDrawer& drawer) {
-  std::vector<double> out(values.size());
-  for (double& v : out) v = values[drawer.Next(values.size())];
+// Draws values.size() indices with replacement and returns the drawn values in ascending order
+// (`order` sorts `values`), so the DET's sort gets presorted input. The draws, not the output
+// order, define the replicate.
+std::vector<double> Resample(const std::vector<double>& values, const std::vector<size_t>& order,
+                             IndexDrawer& drawer, std::vector<uint32_t>& counts) {
+  counts.assign(values.size(), 0);
+  for (size_t i = 0; i < values.size(); ++i) ++counts[drawer.Next(values.size())];
+  std::vector<double> out;
+  out.reserve(values.size());
+  for (size_t k : order) out.insert(out.end(), counts[k], values[k]);
   return out;
+}
+
+std::vector<size_t> SortOrder(const std::vector<double>& values) {
+  std::vector<size_t> order(values.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(),
+                   [&](size_t a, size_t b) { return values[a] < values[b]; });
+  return order;
 }
 
 }  // namespace
@@ -79,12 +94,16 @@ std::vector<double> BootstrapEers(const std::vector<double>& bonafide,
                                   const std::vector<double>& spoof, int samples, uint64_t seed) {
   std::vector<double> eers;
   eers.reserve(samples > 0 ? samples : 0);
+  if (samples <= 0) return eers;
+  const std::vector<size_t> bonafide_order = SortOrder(bonafide);
+  const std::vector<size_t> spoof_order = SortOrder(spoof);
+  std::vector<uint32_t> counts;
   for (int r = 0; r < samples; ++r) {
     IndexDrawer bonafide_drawer(seed, r, 1, bonafide.size());
     IndexDrawer spoof_drawer(seed, r, 2, spoof.size());
-    eers.push_back(
-        metrics::ComputeEer(Resample(bonafide, bonafide_drawer), Resample(spoof, spoof_drawer))
-            .eer);
+    const std::vector<double> b = Resample(bonafide, bonafide_order, bonafide_drawer, counts);
+    const std::vector<double> s = Resample(spoof, spoof_order, spoof_drawer, counts);
+    eers.push_back(metrics::ComputeEer(b, s).eer);
   }
   return eers;
 }
