@@ -12,6 +12,7 @@
 #include "command.h"
 
 int main(int argc, char** argv) {
+  antispoof::cli::SetCommandLine(argc, argv);
   CLI::App app{"antispoof: tells bona fide speech from spoofed speech, from the raw waveform"};
   app.require_subcommand(1);
   bool quiet = false;

@@ -22,6 +22,10 @@ struct CommandSpec {
 
 std::vector<CommandSpec>& Registry();
 
+// The process's command line, shell-quoted (saved beside every result).
+const std::string& CommandLine();
+void SetCommandLine(int argc, char** argv);
+
 struct Registration {
   explicit Registration(CommandSpec spec) { Registry().push_back(std::move(spec)); }
 };

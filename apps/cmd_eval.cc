@@ -1,0 +1,31 @@
+// antispoof eval: score a run's dev or eval split and compute the official metrics.
+#include <cstdio>
+
+#include "antispoof/train/evaluate.h"
+#include "command.h"
+
+namespace {
+antispoof::cli::Registration reg{{"eval", "Score a trained run on a split; write scores and metrics",
+                                  [](CLI::App& sub) {
+  auto o = std::make_shared<antispoof::train::EvalOptions>();
+  auto json = std::make_shared<bool>(false);
+  sub.add_option("--run", o->run_dir, "Run directory written by antispoof train")->required();
+  sub.add_option("--split", o->split, "eval or dev")->check(CLI::IsMember({"eval", "dev"}));
+  sub.add_option("--checkpoint", o->checkpoint, "best, last or a .pth path");
+  sub.add_option("--data-root", o->data_root, "Data root (default: the run's)");
+  sub.add_option("--asv-scores", o->asv_scores, "ASV score file for t-DCF (default: the layout's, if any)");
+  sub.add_option("--threads", o->threads, "Intra-op threads (0 = all cores)");
+  sub.add_option("--device", o->device, "cpu, cuda or cuda:N (default: the run's)");
+  sub.add_option("--batch-size", o->batch_size, "Scoring batch size (default: the run's)");
+  sub.add_flag("--skip-missing", o->skip_missing, "Leave out protocol entries whose audio is missing");
+  sub.add_flag("--mixdown", o->decode.mixdown, "Average multi-channel audio instead of rejecting it");
+  sub.add_flag("--resample", o->decode.resample, "Resample other rates instead of rejecting them");
+  sub.add_flag("--json", *json, "Print the metrics JSON instead of the official layout");
+  return std::function<int()>([o, json] {
+    auto r = antispoof::train::Evaluate(*o);
+    std::fprintf(stderr, "wrote %s and %s\n", r.scores_path.c_str(), r.metrics_path.c_str());
+    std::printf("%s\n", *json ? r.metrics.dump(2).c_str() : r.text.c_str());
+    return 0;
+  });
+}, 30}};
+}  // namespace

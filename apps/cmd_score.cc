@@ -1,0 +1,82 @@
+// antispoof score: UTT SCORE lines (log P(bona fide), higher = more bona fide) for files, folders
+// or a protocol.
+#include <cmath>
+#include <cstdio>
+
+#include "antispoof/common/error.h"
+#include "antispoof/config/config.h"
+#include "antispoof/data/layout.h"
+#include "antispoof/data/protocol.h"
+#include "antispoof/model/runtime.h"
+#include "antispoof/train/evaluate.h"
+#include "command.h"
+
+namespace {
+struct ScoreArgs {
+  std::string config, checkpoint, protocol, data_root, device = "cpu";
+  std::vector<std::string> paths;
+  double threshold = std::nan("");
+  int batch_size = 32, threads = 0;
+  bool json = false, skip_missing = false, mixdown = false, resample = false;
+};
+
+antispoof::cli::Registration reg{{"score", "Score audio files, folders or a protocol with a checkpoint",
+                                  [](CLI::App& sub) {
+  auto a = std::make_shared<ScoreArgs>();
+  sub.add_option("-c,--config", a->config, "YAML config of the checkpoint's model")->required();
+  sub.add_option("--checkpoint", a->checkpoint, ".pth weights (antispoof's or the reference's)")->required();
+  sub.add_option("paths", a->paths, "Audio files and/or folders");
+  sub.add_option("--protocol", a->protocol, "Score the utterances of a protocol (with --data-root)");
+  sub.add_option("--data-root", a->data_root, "Where the protocol's audio is (ASVspoof layout or a flat folder)");
+  sub.add_option("--threshold", a->threshold, "Add a decision column: bonafide if SCORE > T, else spoof");
+  sub.add_option("--batch-size", a->batch_size, "Utterances per batch");
+  sub.add_option("--threads", a->threads, "Intra-op threads (0 = all cores)");
+  sub.add_option("--device", a->device, "cpu, cuda or cuda:N");
+  sub.add_flag("--json", a->json, "Print a JSON array of {utt, score[, decision]}");
+  sub.add_flag("--skip-missing", a->skip_missing, "Leave out protocol entries whose audio is missing");
+  sub.add_flag("--mixdown", a->mixdown, "Average multi-channel audio instead of rejecting it");
+  sub.add_flag("--resample", a->resample, "Resample other rates instead of rejecting them");
+  return std::function<int()>([a] {
+    namespace tr = antispoof::train;
+    tr::ScoreOptions o;
+    o.config = antispoof::LoadConfig(a->config);
+    o.checkpoint = a->checkpoint;
+    o.batch_size = a->batch_size;
+    o.device = a->device;
+    o.decode.mixdown = a->mixdown;
+    o.decode.resample = a->resample;
+    o.decode.sample_rate = o.config.model.sample_rate;
+    if (!a->protocol.empty()) {
+      if (a->data_root.empty()) throw antispoof::Error("--protocol needs --data-root");
+      antispoof::data::DatasetOptions dopt;
+      dopt.skip_missing = a->skip_missing;
+      o.items = antispoof::data::BuildDataset(antispoof::data::ReadProtocol(a->protocol), a->data_root, dopt).items;
+    }
+    if (!a->paths.empty()) {
+      auto more = tr::ItemsFromPaths(a->paths);
+      o.items.insert(o.items.end(), more.begin(), more.end());
+    }
+    if (o.items.empty()) throw antispoof::Error("nothing to score: give files, folders or --protocol");
+    antispoof::model::ConfigureThreads(a->threads);
+    auto scored = tr::ScoreItems(o);
+    const bool decide = !std::isnan(a->threshold);
+    if (a->json) {
+      nlohmann::json out = nlohmann::json::array();
+      for (const auto& s : scored) {
+        nlohmann::json j = {{"utt", s.utt}, {"score", s.score}};
+        if (decide) j["decision"] = s.score > a->threshold ? "bonafide" : "spoof";
+        out.push_back(j);
+      }
+      std::printf("%s\n", out.dump(2).c_str());
+    } else {
+      for (const auto& s : scored) {
+        if (decide)
+          std::printf("%s %.6f %s\n", s.utt.c_str(), s.score, s.score > a->threshold ? "bonafide" : "spoof");
+        else
+          std::printf("%s %.6f\n", s.utt.c_str(), s.score);
+      }
+    }
+    return 0;
+  });
+}, 25}};
+}  // namespace

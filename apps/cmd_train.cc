@@ -1,0 +1,57 @@
+// antispoof train: the reference recipe, model selection on dev, resumable checkpoints.
+#include <cstdio>
+
+#include "antispoof/config/config.h"
+#include "antispoof/train/trainer.h"
+#include "command.h"
+
+namespace {
+struct TrainArgs {
+  std::string config, data_root, out, device, lr;
+  long seed = -1;
+  int epochs = 0, batch_size = 0, threads = -1;
+  bool resume = false, skip_missing = false, mixdown = false, resample = false;
+  std::vector<std::string> overrides;
+};
+
+antispoof::cli::Registration reg{{"train", "Train RawNet2 (or a variant) on an ASVspoof LA layout",
+                                  [](CLI::App& sub) {
+  auto a = std::make_shared<TrainArgs>();
+  sub.add_option("-c,--config", a->config, "YAML config (conf/rawnet2.yaml, ...)")->required();
+  sub.add_option("--data-root", a->data_root, "LA folder (or its parent) in the ASVspoof 2019 layout")->required();
+  sub.add_option("-o,--out", a->out, "Run directory to create (or resume)")->required();
+  sub.add_option("--seed", a->seed, "Seed for initialisation and data order (config key seed)");
+  sub.add_option("--epochs", a->epochs, "Epochs (config key num_epochs)");
+  sub.add_option("--batch-size", a->batch_size, "Batch size (config key batch_size)");
+  sub.add_option("--lr", a->lr, "Learning rate (config key lr)");
+  sub.add_option("--device", a->device, "cpu, cuda or cuda:N (config key device)");
+  sub.add_option("--threads", a->threads, "Intra-op threads, 0 = all cores (config key threads)");
+  sub.add_option("--set", a->overrides, "Override any config key: KEY=VALUE (e.g. model.nb_samp=32000)");
+  sub.add_flag("--resume", a->resume, "Continue the run in --out from its last.pth");
+  sub.add_flag("--skip-missing", a->skip_missing, "Leave out protocol entries whose audio is missing");
+  sub.add_flag("--mixdown", a->mixdown, "Average multi-channel audio instead of rejecting it");
+  sub.add_flag("--resample", a->resample, "Resample other rates to the model's rate instead of rejecting them");
+  return std::function<int()>([a] {
+    antispoof::train::TrainOptions o;
+    o.config = antispoof::LoadConfig(a->config);
+    for (const auto& kv : a->overrides) antispoof::ApplyOverride(o.config, kv);
+    if (a->seed >= 0) antispoof::ApplyOverride(o.config, "seed=" + std::to_string(a->seed));
+    if (a->epochs > 0) antispoof::ApplyOverride(o.config, "num_epochs=" + std::to_string(a->epochs));
+    if (a->batch_size > 0) antispoof::ApplyOverride(o.config, "batch_size=" + std::to_string(a->batch_size));
+    if (!a->lr.empty()) antispoof::ApplyOverride(o.config, "lr=" + a->lr);
+    if (!a->device.empty()) antispoof::ApplyOverride(o.config, "device=" + a->device);
+    if (a->threads >= 0) antispoof::ApplyOverride(o.config, "threads=" + std::to_string(a->threads));
+    o.data_root = a->data_root;
+    o.out_dir = a->out;
+    o.resume = a->resume;
+    o.skip_missing = a->skip_missing;
+    o.decode.mixdown = a->mixdown;
+    o.decode.resample = a->resample;
+    o.decode.sample_rate = o.config.model.sample_rate;
+    o.command_line = antispoof::cli::CommandLine();
+    auto summary = antispoof::train::Train(o);
+    std::printf("%s\n", summary.dump(2).c_str());
+    return 0;
+  });
+}, 20}};
+}  // namespace

@@ -1,0 +1,59 @@
+// Scoring trained models: a run's split (`antispoof eval`) and arbitrary files (`antispoof score`).
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "antispoof/audio/audio.h"
+#include "antispoof/config/config.h"
+#include "antispoof/data/layout.h"
+#include "antispoof/train/inference.h"
+
+namespace antispoof::train {
+
+struct EvalOptions {
+  std::string run_dir;
+  std::string split = "eval";       // eval | dev
+  std::string checkpoint = "best";  // best | last | a .pth path
+  std::string data_root;            // default: the run's (run.json)
+  std::string asv_scores;           // default: the layout's ASV score file of the split, if present
+  bool skip_missing = false;
+  audio::DecodeOptions decode;
+  int threads = 0;
+  std::string device;               // default: the run's config
+  int batch_size = 0;               // default: the run's config
+};
+
+struct EvalResult {
+  std::string scores_path;
+  std::string metrics_path;
+  nlohmann::json metrics;  // the metrics JSON (antispoof metrics --json schema)
+  std::string text;        // the official printed layout
+};
+
+// Writes RUN_DIR/scores_<split>.txt (4 columns, replaced, never appended) and
+// RUN_DIR/metrics_<split>.json.
+EvalResult Evaluate(const EvalOptions& options);
+
+// The layout's ASV score file for a split, when present.
+std::optional<std::string> FindAsvScores(const std::string& data_root, data::Split split);
+
+struct ScoreOptions {
+  Config config;
+  std::string checkpoint;
+  std::vector<data::Item> items;  // labels may be unknown (-1)
+  audio::DecodeOptions decode;
+  int batch_size = 32;
+  int num_workers = 2;
+  std::string device = "cpu";
+};
+std::vector<ScoredItem> ScoreItems(const ScoreOptions& options);
+
+// Items for `score`: each FILE, or every .flac/.wav/.ogg in a folder (sorted); UTT = file name
+// without extension. Error for a missing path or an empty folder.
+std::vector<data::Item> ItemsFromPaths(const std::vector<std::string>& paths);
+
+}  // namespace antispoof::train

@@ -1,0 +1,309 @@
+#include "antispoof/train/trainer.h"
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+
+#include "antispoof/common/error.h"
+#include "antispoof/common/files.h"
+#include "antispoof/common/progress.h"
+#include "antispoof/common/strings.h"
+#include "antispoof/data/layout.h"
+#include "antispoof/data/loader.h"
+#include "antispoof/metrics/det.h"
+#include "antispoof/model/rawnet2.h"
+#include "antispoof/model/runtime.h"
+#include "antispoof/model/weights.h"
+#include "antispoof/train/adam.h"
+#include "antispoof/train/inference.h"
+#include "antispoof/train/run_files.h"
+
+namespace antispoof::train {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+constexpr const char* kTrainLogHeader = "epoch,iteration,loss,running_loss";
+constexpr const char* kEpochsHeader = "epoch,train_loss,dev_loss,dev_eer,dev_acc,seconds";
+
+struct Progress {
+  int epoch = 0;            // epochs finished
+  int64_t iteration = 0;    // optimizer steps taken
+  int best_epoch = 0;
+  double best_dev_eer = 2.0;  // > any EER
+  double train_time_s = 0;
+};
+
+nlohmann::json ProgressJson(const Progress& p) {
+  return {{"epoch", p.epoch},
+          {"iteration", p.iteration},
+          {"best_epoch", p.best_epoch},
+          {"best_dev_eer", p.best_dev_eer},
+          {"train_time_s", p.train_time_s}};
+}
+
+Progress ProgressFrom(const nlohmann::json& j, const std::string& source) {
+  try {
+    Progress p;
+    p.epoch = j.at("epoch").get<int>();
+    p.iteration = j.at("iteration").get<int64_t>();
+    p.best_epoch = j.at("best_epoch").get<int>();
+    p.best_dev_eer = j.at("best_dev_eer").get<double>();
+    p.train_time_s = j.at("train_time_s").get<double>();
+    return p;
+  } catch (const nlohmann::json::exception& e) {
+    FailAt(source, 0, std::string("checkpoint metadata lacks the training progress: ") + e.what());
+  }
+}
+
+data::Dataset LoadSplit(const TrainOptions& o, data::Split split) {
+  const std::string protocol_path = data::FindProtocol(o.data_root, split);
+  data::Protocol protocol = data::ReadProtocol(protocol_path);
+  if (!protocol.has_keys)
+    FailAt(protocol_path, 0, "has no keys (bonafide/spoof): a trial list cannot train or select a model");
+  data::DatasetOptions dopt;
+  dopt.split = split;
+  dopt.skip_missing = o.skip_missing;
+  data::Dataset ds = data::BuildDataset(protocol, o.data_root, dopt);
+  int64_t bona = 0, spoof = 0;
+  for (const auto& it : ds.items) (it.label == 1 ? bona : spoof)++;
+  if (ds.items.empty()) FailAt(protocol_path, 0, "the " + data::SplitName(split) + " split is empty");
+  if (bona == 0) FailAt(protocol_path, 0, "no bona fide trials in the " + data::SplitName(split) + " split");
+  if (spoof == 0) FailAt(protocol_path, 0, "no spoof trials in the " + data::SplitName(split) + " split");
+  std::fprintf(stderr, "%s: %lld utterances (%lld bona fide, %lld spoof) from %s\n",
+               data::SplitName(split).c_str(), static_cast<long long>(ds.items.size()),
+               static_cast<long long>(bona), static_cast<long long>(spoof), protocol_path.c_str());
+  return ds;
+}
+
+std::vector<data::Item> Subset(std::vector<data::Item> items, int max_items, long seed) {
+  if (max_items <= 0 || static_cast<size_t>(max_items) >= items.size()) return items;
+  auto perm = data::EpochPermutation(static_cast<int64_t>(items.size()), static_cast<uint64_t>(seed), -1);
+  perm.resize(max_items);
+  std::sort(perm.begin(), perm.end());
+  std::vector<data::Item> out;
+  for (auto i : perm) out.push_back(items[i]);
+  return out;
+}
+
+// Front-end features of every item ([N, C, T], float32, CPU): the sinc stage has no parameters,
+// so these are exactly what every epoch would recompute.
+torch::Tensor PrecomputeFrontEnd(model::RawNet2& net, const std::vector<data::Item>& items,
+                                 const data::LoaderOptions& base, const torch::Device& device) {
+  data::LoaderOptions lo = base;
+  lo.shuffle = false;
+  lo.drop_last = false;
+  data::BatchLoader loader(items, lo);
+  torch::NoGradGuard no_grad;
+  torch::Tensor cache;
+  ProgressBar bar("front end cache", static_cast<int64_t>(items.size()), "utt");
+  loader.StartEpoch(0);
+  int64_t row = 0;
+  while (auto batch = loader.Next()) {
+    torch::Tensor f = net->FrontEnd(batch->audio.to(device)).to(torch::kCPU);
+    if (!cache.defined())
+      cache = torch::empty({static_cast<int64_t>(items.size()), f.size(1), f.size(2)});
+    cache.narrow(0, row, f.size(0)).copy_(f);
+    row += f.size(0);
+    bar.Add(f.size(0));
+  }
+  return cache;
+}
+
+std::string Num(double v) { return Format("%.9g", v); }
+
+}  // namespace
+
+nlohmann::json Train(const TrainOptions& o) {
+  const Config& config = o.config;
+  const TrainConfig& tc = config.train;
+  namespace fs = std::filesystem;
+  const std::string dir = o.out_dir;
+  const std::string last_path = dir + "/last.pth", best_path = dir + "/best.pth";
+  const std::string train_log = dir + "/train_log.csv", epochs_csv = dir + "/epochs.csv";
+
+  MakeDirs(dir);
+  const bool has_last = FileExists(last_path);
+  if (!o.resume && (has_last || FileExists(epochs_csv)))
+    FailAt(dir, 0, "already holds a run: pass --resume to continue it, or choose another --out");
+  if (o.resume && !has_last && FileExists(epochs_csv))
+    FailAt(dir, 0, "has logs but no last.pth to resume from");
+  if (o.resume && FileExists(dir + "/config.yaml")) {
+    std::string saved = ReadFile(dir + "/config.yaml");
+    if (saved != ToYaml(config))
+      FailAt(dir + "/config.yaml", 0,
+             "the run was started with another config; resume with the same config and flags");
+  }
+
+  const int threads = model::ConfigureThreads(tc.threads);
+  const torch::Device device = model::ParseDevice(tc.device);
+
+  // Data first: a config/data mismatch stops before anything is written or trained.
+  data::Dataset train_ds = LoadSplit(o, data::Split::kTrain);
+  data::Dataset dev_ds = LoadSplit(o, data::Split::kDev);
+  std::vector<data::Item> train_items = Subset(train_ds.items, tc.max_train_items, tc.seed);
+
+  WriteFileAtomic(dir + "/config.yaml", ToYaml(config));
+  nlohmann::json run = {{"seed", tc.seed},
+                        {"command", o.command_line},
+                        {"versions", Versions()},
+                        {"device", tc.device},
+                        {"threads", threads},
+                        {"data_root", fs::absolute(o.data_root).lexically_normal().string()},
+                        {"train_items", train_items.size()},
+                        {"dev_items", dev_ds.items.size()}};
+  if (!o.resume || !FileExists(dir + "/run.json")) WriteJson(dir + "/run.json", run);
+
+  torch::manual_seed(static_cast<uint64_t>(tc.seed));
+  model::RawNet2 net(config.model);
+  net->to(device);
+  std::vector<std::pair<std::string, torch::Tensor>> trainable;
+  {
+    auto dead = net->DeadParameters();
+    for (const auto& p : net->named_parameters()) {
+      bool is_dead = false;
+      for (const auto& d : dead) is_dead |= d.is_same(p.value());
+      if (!is_dead) trainable.emplace_back(p.key(), p.value());
+    }
+  }
+  Adam adam(trainable, {tc.lr, tc.betas[0], tc.betas[1], tc.eps, tc.weight_decay});
+
+  Progress progress;
+  if (o.resume && has_last) {
+    pth::Checkpoint ckpt = pth::ReadCheckpoint(last_path);
+    model::LoadStateDict(*net, ckpt.tensors, last_path);
+    adam.LoadState(ckpt.extra_tensors, last_path);
+    nlohmann::json meta = nlohmann::json::parse(ckpt.metadata_json, nullptr, false);
+    if (meta.is_discarded()) FailAt(last_path, 0, "checkpoint metadata is not valid JSON");
+    progress = ProgressFrom(meta.value("progress", nlohmann::json::object()), last_path);
+    std::fprintf(stderr, "resuming %s after epoch %d (iteration %lld)\n", dir.c_str(), progress.epoch,
+                 static_cast<long long>(progress.iteration));
+  }
+  TruncateCsvToEpoch(train_log, progress.epoch);
+  TruncateCsvToEpoch(epochs_csv, progress.epoch);
+
+  data::LoaderOptions lo;
+  lo.batch_size = tc.batch_size;
+  lo.shuffle = true;
+  lo.seed = static_cast<uint64_t>(tc.seed);
+  lo.drop_last = true;
+  lo.num_workers = tc.num_workers;
+  lo.nb_samp = config.model.nb_samp;
+  lo.decode = o.decode;
+  data::BatchLoader train_loader(train_items, lo);
+  if (train_loader.NumBatches() == 0)
+    Fail(Format("the training split has %zu utterances, fewer than one batch of %d (the last partial "
+                "batch is dropped as in the reference)", train_items.size(), tc.batch_size));
+  data::LoaderOptions dev_lo = lo;
+  dev_lo.shuffle = false;
+  dev_lo.drop_last = false;
+  data::BatchLoader dev_loader(dev_ds.items, dev_lo);
+
+  torch::Tensor cache;
+  if (tc.cache_front_end) cache = PrecomputeFrontEnd(net, train_items, lo, device);
+  torch::Tensor class_weights =
+      torch::tensor({tc.class_weights[0], tc.class_weights[1]}, torch::kFloat32).to(device);
+  const char* kill_env = std::getenv(kKillHookEnv);
+  const int64_t kill_at = kill_env ? std::atoll(kill_env) : -1;
+
+  const int64_t batches = train_loader.NumBatches();
+  for (int epoch = progress.epoch + 1; epoch <= tc.num_epochs; ++epoch) {
+    const auto t0 = Clock::now();
+    net->train();
+    double loss_sum = 0;
+    int64_t n_batches = 0;
+    ProgressBar bar(Format("epoch %d/%d", epoch, tc.num_epochs), batches * tc.batch_size, "utt");
+    // The data order of epoch e is a pure function of (seed, e): a resumed run sees the same.
+    std::vector<int64_t> order;
+    if (cache.defined()) {
+      order = train_loader.EpochOrder(epoch);
+    } else {
+      train_loader.StartEpoch(epoch);
+    }
+    for (int64_t b = 0; b < batches; ++b) {
+      torch::Tensor log_probs, labels;
+      if (cache.defined()) {
+        auto idx = torch::from_blob(order.data() + b * tc.batch_size, {tc.batch_size}, torch::kInt64).clone();
+        labels = torch::empty({tc.batch_size}, torch::kInt64);
+        for (int64_t i = 0; i < tc.batch_size; ++i) labels[i] = train_items[order[b * tc.batch_size + i]].label;
+        log_probs = net->ForwardFromFrontEnd(cache.index_select(0, idx).to(device));
+      } else {
+        auto batch = train_loader.Next();
+        if (!batch) Fail("internal: the loader ended early");
+        labels = batch->labels;
+        log_probs = net->forward(batch->audio.to(device));
+      }
+      torch::Tensor loss = WeightedCrossEntropy(log_probs, labels.to(device), class_weights);
+      const double loss_value = loss.item<double>();
+      if (!std::isfinite(loss_value))
+        Fail(Format("non-finite training loss (%g) at epoch %d, iteration %lld: stopping; %s keeps the "
+                    "last good epoch (%d)", loss_value, epoch, static_cast<long long>(progress.iteration + 1),
+                    last_path.c_str(), progress.epoch));
+      adam.ZeroGrad();
+      loss.backward();
+      adam.Step();
+      ++progress.iteration;
+      ++n_batches;
+      loss_sum += loss_value;
+      if (progress.iteration % tc.log_every == 0)
+        AppendCsvRow(train_log, kTrainLogHeader,
+                     Format("%d,%lld,%s,%s", epoch, static_cast<long long>(progress.iteration),
+                            Num(loss_value).c_str(), Num(loss_sum / n_batches).c_str()));
+      bar.SetPostfix(Format("loss %.4f", loss_sum / n_batches));
+      bar.Add(tc.batch_size);
+      if (progress.iteration == kill_at) ::kill(::getpid(), SIGKILL);
+    }
+    bar.Finish();
+    const double train_loss = loss_sum / n_batches;
+
+    ScoringResult dev = ScoreWithLoader(net, dev_loader, device, "dev", tc.class_weights);
+    std::vector<double> bona, spoof;
+    for (const auto& it : dev.items) (it.label == 1 ? bona : spoof).push_back(it.score);
+    const double dev_eer = metrics::ComputeEer(bona, spoof).eer;
+    const double dev_acc = Accuracy(dev.items);
+    const double seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+    progress.train_time_s += seconds;
+    progress.epoch = epoch;
+    AppendCsvRow(epochs_csv, kEpochsHeader,
+                 Format("%d,%s,%s,%s,%s,%.3f", epoch, Num(train_loss).c_str(), Num(dev.weighted_loss).c_str(),
+                        Num(dev_eer).c_str(), Num(dev_acc).c_str(), seconds));
+    std::fprintf(stderr, "epoch %d: train loss %.4f, dev loss %.4f, dev EER %.2f %%, dev acc %.2f %% (%s)\n",
+                 epoch, train_loss, dev.weighted_loss, 100 * dev_eer, 100 * dev_acc,
+                 FormatDuration(seconds).c_str());
+
+    nlohmann::json meta = {{"format", "antispoof-checkpoint-1"},
+                           {"config_yaml", ToYaml(config)},
+                           {"seed", tc.seed},
+                           {"versions", Versions()}};
+    if (dev_eer < progress.best_dev_eer) {
+      progress.best_dev_eer = dev_eer;
+      progress.best_epoch = epoch;
+      meta["progress"] = ProgressJson(progress);
+      model::SaveWeights(*net, best_path, meta.dump());
+    }
+    meta["progress"] = ProgressJson(progress);
+    pth::Checkpoint last;
+    last.tensors = model::StateDictOf(*net);
+    last.extra_tensors = adam.State();
+    last.metadata_json = meta.dump();
+    pth::WriteCheckpoint(last_path, last);
+
+    int64_t parameters = 0;
+    for (const auto& p : net->parameters()) parameters += p.numel();
+    nlohmann::json summary = {{"best_epoch", progress.best_epoch},
+                              {"best_dev_eer", progress.best_dev_eer},
+                              {"epochs_done", progress.epoch},
+                              {"total_train_time_s", progress.train_time_s},
+                              {"parameters", parameters},
+                              {"seed", tc.seed},
+                              {"model_name", config.model.attention == Attention::kNone ? "RawNet2" : "RawNet2-SE"}};
+    WriteJson(dir + "/summary.json", summary);
+  }
+  return ReadJson(dir + "/summary.json");
+}
+
+}  // namespace antispoof::train

@@ -1,0 +1,34 @@
+// Training with the reference recipe (SPEC section 3), model selection on dev, and checkpoints that
+// survive a kill at any moment (written atomically; --resume continues bit-identically).
+#pragma once
+
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "antispoof/audio/audio.h"
+#include "antispoof/config/config.h"
+
+namespace antispoof::train {
+
+struct TrainOptions {
+  Config config;            // resolved: file + command-line overrides
+  std::string data_root;    // ASVspoof layout (the LA folder or its parent)
+  std::string out_dir;      // the run directory (docs/run_directory.md)
+  bool resume = false;
+  bool skip_missing = false;
+  audio::DecodeOptions decode;
+  std::string command_line;
+};
+
+// Runs (or resumes) the whole recipe; returns summary.json's content. Errors before any training
+// for a config/data mismatch (empty split, no bona fide or no spoof trials, missing files).
+// A NaN or infinite loss stops with an Error naming the epoch and iteration; last.pth keeps the
+// last good epoch.
+nlohmann::json Train(const TrainOptions& options);
+
+// Test hook: when the environment variable ANTISPOOF_KILL_AT_ITERATION=N is set, the process
+// sends itself SIGKILL right after optimizer step N (global, 1-based), to test crash recovery.
+inline constexpr const char* kKillHookEnv = "ANTISPOOF_KILL_AT_ITERATION";
+
+}  // namespace antispoof::train
