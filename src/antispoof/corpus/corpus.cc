@@ -33,7 +33,7 @@ using json = nlohmann::json;
 
 constexpr int kRate = 16000;
 // Bumped whenever generation changes, so cached items from older code are rebuilt.
-constexpr const char* kGeneratorVersion = "corpus-v1";
+constexpr const char* kGeneratorVersion = "corpus-v4";
 
 const char* kPraatScript = R"(form Change gender
   sentence infile
@@ -41,7 +41,9 @@ const char* kPraatScript = R"(form Change gender
   real formant_ratio
   real pitch_median
   real range_factor
+  integer seed
 endform
+random_initializeWithSeedUnsafelyButPredictably: seed
 Read from file: infile$
 Change gender: 75, 600, formant_ratio, pitch_median, range_factor, 1.0
 Save as WAV file: outfile$
@@ -100,6 +102,9 @@ class Builder {
  public:
   explicit Builder(CorpusOptions o) : opt_(std::move(o)) {
     if (opt_.cache.empty()) opt_.cache = DefaultCacheDir();
+    // Child processes run in other folders.
+    opt_.out = fs::absolute(opt_.out).lexically_normal().string();
+    opt_.cache = fs::absolute(opt_.cache).lexically_normal().string();
     la_ = opt_.out + "/LA";
     state_ = opt_.out + "/.corpus";
   }
@@ -244,15 +249,18 @@ Signal Builder::Generate(const Planned& p, const std::string& work) {
       }
       WriteFileAtomic(work + "/change_gender.praat", kPraatScript);
       audio::WriteAudio(work + "/in.wav", std::vector<float>(x.begin(), x.end()), kRate, true);
-      RunOrFail("praat", Format("praat --run change_gender.praat in.wav out.wav %.4f %.2f %.3f",
+      // Change gender draws random numbers: seeded for determinism.
+      RunOrFail("praat", Format("praat --run change_gender.praat in.wav out.wav %.4f %.2f %.3f %d",
                                 double(p.params["formant_ratio"]),
-                                median * double(p.params["pitch_factor"]), double(p.params["range"])),
+                                median * double(p.params["pitch_factor"]), double(p.params["range"]),
+                                static_cast<int>(p.seed % 1000000007ULL)),
                 work);
       v = ReadWav(work + "/out.wav");
     } else if (g == "sptk-mlsa") {
       {
         std::ofstream f(work + "/in.f32", std::ios::binary);
-        std::uniform_real_distribution<float> dither(-1.0f, 1.0f);
+        // A noise floor (-61 dBFS) bounds the spectral range, which keeps the MLSA filter stable.
+        std::normal_distribution<float> dither(0.0f, 30.0f);
         for (float s : x) {
           float v2 = s * 32768.0f + dither(rng);
           f.write(reinterpret_cast<const char*>(&v2), sizeof v2);
@@ -288,9 +296,19 @@ Signal Builder::Channel(const Signal& content, Rng& rng) {
   Signal x(lead + content.size() + trail, 0.0f);
   std::copy(content.begin(), content.end(), x.begin() + lead);
   // Level first (on speech), then fresh noise at its own random level, then the common band.
+  std::uniform_real_distribution<double> crest(10, 12);
+  // Peaks limited to a random height above the file's RMS (twice, as limiting lowers the RMS), so
+  // the crest factor tells nothing; then the level.
+  double crest_db = crest(rng);
+  for (int pass = 0; pass < 2; ++pass) {
+    double sq = 0;
+    for (float v : x) sq += static_cast<double>(v) * v;
+    x = Limit(x, kRate, std::sqrt(sq / std::max<size_t>(1, x.size())) * std::pow(10.0, crest_db / 20));
+  }
   double gain = std::pow(10.0, (level(rng) - ActiveLevelDb(x, kRate)) / 20);
+  for (auto& v : x) v = static_cast<float>(v * gain);
   std::normal_distribution<double> noise(0, std::pow(10.0, noise_db(rng) / 20));
-  for (auto& v : x) v = static_cast<float>(v * gain + noise(rng));
+  for (auto& v : x) v = static_cast<float>(v + noise(rng));
   x = BandLimit(x, kRate, 70, 7000);
   double peak = 0;
   for (float v : x) peak = std::max<double>(peak, std::fabs(v));
@@ -579,8 +597,8 @@ CorpusSummary Builder::Run() {
       "it stands in for; copy-synthesis keeps its source's cuts; margins random 0.08-0.45 s\n"
       "  leading/trailing    speech bounds measured on the bona fide source, fresh random margins\n"
       "  pause_fraction      inner pauses longer than 0.25 s shortened to 0.12-0.22 s\n"
-      "  rms/peak/crest      active speech level normalised to a random -32..-22 dBFS; peak kept "
-      "below 0.9 by scaling (no clipping)\n"
+      "  rms/peak/crest      active speech level normalised to a random -32..-22 dBFS; peaks limited "
+      "(smooth limiter) to a random 10-12 dB above the file's RMS; no clipping\n"
       "  rolloff/centroid/   long-term spectrum of each spoof matched to its bona fide source "
       "(+-15 dB);\n"
       "  energy >4k, <150    common 70 Hz-7 kHz band limit and one G.722 round trip for all files\n"

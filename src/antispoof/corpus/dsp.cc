@@ -289,6 +289,32 @@ Signal StretchTo(const Signal& x, int64_t out_len, int sample_rate) {
   return y;
 }
 
+Signal Limit(const Signal& x, int sample_rate, double threshold) {
+  const int64_t n = x.size(), look = sample_rate / 500;
+  std::vector<double> raw(n), g(n);
+  for (int64_t i = 0; i < n; ++i) {
+    double a = std::fabs(x[i]);
+    raw[i] = a > threshold ? threshold / a : 1.0;
+  }
+  // Minimum over +-look samples, so the gain is already down when a peak arrives.
+  std::vector<double> lo(n);
+  for (int64_t i = 0; i < n; ++i) {
+    double m = 1;
+    for (int64_t k = std::max<int64_t>(0, i - look); k <= std::min(n - 1, i + look); ++k) m = std::min(m, raw[k]);
+    lo[i] = m;
+  }
+  const double rel = std::exp(-1.0 / (0.04 * sample_rate)), att = std::exp(-1.0 / (0.001 * sample_rate));
+  double state = 1;
+  for (int64_t i = 0; i < n; ++i) {
+    double coef = lo[i] < state ? att : rel;
+    state = coef * state + (1 - coef) * lo[i];
+    g[i] = std::min(state, lo[i]);
+  }
+  Signal y(n);
+  for (int64_t i = 0; i < n; ++i) y[i] = static_cast<float>(x[i] * g[i]);
+  return y;
+}
+
 double ActiveLevelDb(const Signal& x, int sample_rate) {
   auto active = ActiveFrames(x, sample_rate, 30);
   int hop = sample_rate / 100;

@@ -50,6 +50,9 @@ Signal ApplyCuts(const Signal& x, const std::vector<std::pair<int64_t, int64_t>>
 // WSOLA time stretch to exactly `out_len` samples (pitch unchanged).
 Signal StretchTo(const Signal& x, int64_t out_len, int sample_rate);
 
+// Peak limiter with a smooth gain (2 ms look-ahead, 40 ms release): |y| <= threshold.
+Signal Limit(const Signal& x, int sample_rate, double threshold);
+
 // Active speech level (dB re full scale, RMS over active frames).
 double ActiveLevelDb(const Signal& x, int sample_rate);
 

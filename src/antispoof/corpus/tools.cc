@@ -55,8 +55,9 @@ void RunOrFail(const std::string& what, const std::string& command, const std::s
   } catch (const Error&) {
   }
   if (err.size() > 600) err = "..." + err.substr(err.size() - 600);
+  std::string shown = command.size() > 400 ? command.substr(0, 400) + " ..." : command;
   Fail(Format("corpus: %s failed (exit %d): %s\n  command: %s", what.c_str(), rc, Trim(err).c_str(),
-              command.c_str()));
+              shown.c_str()));
 }
 
 void RequireTool(const std::string& tool, const std::string& package) {
