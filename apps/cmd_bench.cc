@@ -1,0 +1,59 @@
+// antispoof bench: inference (batch 1 and 32), a training step (batch 32), peak RSS and this
+// machine's GEMM rate for a model config (issue 9). Progress on stderr, results on stdout.
+#include <cstdio>
+
+#include "antispoof/config/config.h"
+#include "antispoof/perf/bench.h"
+#include "command.h"
+
+namespace {
+struct BenchArgs {
+  std::string config;
+  std::vector<std::string> overrides;
+  antispoof::perf::BenchOptions options;
+  bool json = false;
+  bool no_train = false;
+  bool no_cached = false;
+  bool quick = false;
+};
+
+antispoof::cli::Registration reg{{"bench", "Speed and memory of a model config on this machine", [](CLI::App& sub) {
+  auto args = std::make_shared<BenchArgs>();
+  sub.add_option("-c,--config", args->config, "YAML config (default: the reference RawNet2)");
+  sub.add_option("--set", args->overrides, "Override a key, e.g. --set model.sinc_impl=fft (repeatable)");
+  sub.add_option("--threads", args->options.threads, "Intra-op threads (0 = all cores)")->capture_default_str();
+  sub.add_option("--repeats", args->options.repeats, "Timed runs per figure (median kept; batch 1 runs 3x)")
+      ->capture_default_str();
+  sub.add_option("--warmup", args->options.warmup, "Untimed runs before each figure")->capture_default_str();
+  sub.add_option("--batch", args->options.batch, "Batch size of the batch-32 figures")->capture_default_str();
+  sub.add_flag("--no-train", args->no_train, "Skip the training steps");
+  sub.add_flag("--no-cached", args->no_cached, "Skip the training step from the cached front end");
+  sub.add_flag("--quick", args->quick, "One timed run per figure, no warm-up (a rough figure)");
+  sub.add_flag("--json", args->json,
+               "Print JSON (infer_ms_per_utt_b1, infer_ms_per_utt_b32, train_ms_per_utt_b32, peak_rss_mb, "
+               "gemm_gflops, ...)");
+  return std::function<int()>([args] {
+    antispoof::Config config;
+    if (!args->config.empty()) config = antispoof::LoadConfig(args->config);
+    for (const auto& o : args->overrides) antispoof::ApplyOverride(config, o);
+    auto options = args->options;
+    options.train = !args->no_train;
+    options.train_cached_front_end = !args->no_cached;
+    if (args->quick) {
+      options.repeats = 1;
+      options.warmup = 0;
+    }
+    auto result = antispoof::perf::RunBenchmark(config.model, options);
+    if (args->json) {
+      auto j = result.ToJson();
+      j["config"] = args->config.empty() ? "(defaults)" : args->config;
+      j["overrides"] = args->overrides;
+      std::printf("%s\n", j.dump(2).c_str());
+    } else {
+      std::printf("config: %s\n%s", args->config.empty() ? "(defaults)" : args->config.c_str(),
+                  result.ToTable().c_str());
+    }
+    return 0;
+  });
+}, 60}};
+}  // namespace

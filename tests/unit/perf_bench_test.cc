@@ -1,0 +1,98 @@
+// RunBenchmark on a tiny config: every figure present, positive and finite (no timing assertions).
+#include <gtest/gtest.h>
+
+#include <torch/torch.h>
+
+#include <cmath>
+
+#include "antispoof/perf/bench.h"
+#include "antispoof/perf/memory.h"
+
+namespace antispoof::perf {
+namespace {
+
+ModelConfig TinyConfig() {
+  ModelConfig c;
+  c.nb_samp = 4000;
+  c.first_conv = 128;
+  c.sinc_channels = 4;
+  c.group1 = {4, 4};
+  c.group2 = {4, 8};
+  c.group3 = {8, 8};
+  c.blocks = {1, 2};
+  c.gru_node = 16;
+  c.nb_fc_node = 16;
+  c.nb_gru_layer = 1;
+  return c;
+}
+
+BenchOptions TinyOptions() {
+  BenchOptions o;
+  o.threads = 1;
+  o.repeats = 2;
+  o.batch = 4;
+  o.gemm_size = 128;
+  o.progress = false;
+  return o;
+}
+
+TEST(PerfBench, JsonHasTheIssueKeysAllPositiveAndFinite) {
+  const auto j = RunBenchmark(TinyConfig(), TinyOptions()).ToJson();
+  for (const char* key : {"infer_ms_per_utt_b1", "infer_ms_per_utt_b32", "train_ms_per_utt_b32",
+                          "train_cached_front_end_ms_per_utt_b32", "front_end_ms_per_utt_b32",
+                          "peak_rss_mb", "train_peak_rss_mb", "infer_peak_rss_mb", "gemm_gflops",
+                          "real_time_factor_b1", "utt_per_s_b1", "utt_per_s_b32", "train_utt_per_s_b32",
+                          "peak_fraction_b1", "peak_fraction_b32", "peak_fraction_train", "gflop_per_utt"}) {
+    SCOPED_TRACE(key);
+    ASSERT_TRUE(j.contains(key));
+    ASSERT_TRUE(j[key].is_number());
+    const double v = j[key].get<double>();
+    EXPECT_TRUE(std::isfinite(v));
+    EXPECT_GT(v, 0.0);
+  }
+  EXPECT_EQ(j["threads"], 1);
+  EXPECT_EQ(j["batch"], 4);
+  EXPECT_EQ(j["nb_samp"], 4000);
+  EXPECT_EQ(j["samples_ms_per_utt"]["infer_b32"].size(), 2u);
+  EXPECT_EQ(j["samples_ms_per_utt"]["infer_b1"].size(), 6u);  // batch 1 runs 3x the repeats
+}
+
+TEST(PerfBench, SkippedPhasesAreNullAndTheTableSaysSo) {
+  auto o = TinyOptions();
+  o.train = false;
+  o.batch1 = false;
+  o.gemm = false;
+  const auto r = RunBenchmark(TinyConfig(), o);
+  const auto j = r.ToJson();
+  EXPECT_TRUE(j["train_ms_per_utt_b32"].is_null());
+  EXPECT_TRUE(j["infer_ms_per_utt_b1"].is_null());
+  EXPECT_TRUE(j["gemm_gflops"].is_null());
+  EXPECT_GT(j["infer_ms_per_utt_b32"].get<double>(), 0.0);
+  EXPECT_NE(r.ToTable().find("inference, batch 4"), std::string::npos);
+}
+
+TEST(PerfBench, RestoresTheCallersThreadCountAndRng) {
+  torch::set_num_threads(1);
+  torch::manual_seed(42);
+  const auto expected = torch::rand({3});
+  torch::manual_seed(42);
+  auto o = TinyOptions();
+  o.threads = 2;
+  o.train = false;
+  o.gemm = false;
+  RunBenchmark(TinyConfig(), o);
+  EXPECT_EQ(torch::get_num_threads(), 1);
+  EXPECT_TRUE(torch::equal(torch::rand({3}), expected));
+}
+
+TEST(PerfBench, MedianAndMemoryHelpers) {
+  EXPECT_DOUBLE_EQ(Median({3, 1, 2}), 2.0);
+  EXPECT_DOUBLE_EQ(Median({4, 1, 2, 3}), 2.5);
+  EXPECT_TRUE(std::isnan(Median({})));
+  EXPECT_GT(CurrentRssMb(), 0.0);
+  EXPECT_GE(PeakRssMb(), CurrentRssMb() * 0.99);
+  EXPECT_GT(LifetimePeakRssMb(), 0.0);
+}
+
+}  // namespace
+}  // namespace antispoof::perf
