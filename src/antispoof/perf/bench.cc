@@ -1,6 +1,7 @@
 #include "antispoof/perf/bench.h"
 
 #include <ATen/Parallel.h>
+#include <sys/resource.h>
 #include <torch/torch.h>
 
 #include <algorithm>
@@ -25,14 +26,25 @@ double Seconds(Clock::time_point a, Clock::time_point b) {
   return std::chrono::duration<double>(b - a).count();
 }
 
-// Runs fn warmup + repeats times; returns the timed runs' milliseconds divided by `per`.
-std::vector<double> TimeRuns(int warmup, int repeats, double per, const std::function<void()>& fn) {
+// User + system CPU seconds of the whole process (every thread).
+double ProcessCpuSeconds() {
+  struct rusage u;
+  getrusage(RUSAGE_SELF, &u);
+  return u.ru_utime.tv_sec + u.ru_stime.tv_sec + 1e-6 * (u.ru_utime.tv_usec + u.ru_stime.tv_usec);
+}
+
+// Runs fn warmup + repeats times; returns the timed runs' wall milliseconds divided by `per`, and
+// appends their CPU milliseconds (all threads) divided by `per` to *cpu_ms when given.
+std::vector<double> TimeRuns(int warmup, int repeats, double per, const std::function<void()>& fn,
+                             std::vector<double>* cpu_ms = nullptr) {
   for (int i = 0; i < warmup; ++i) fn();
   std::vector<double> ms;
   for (int i = 0; i < repeats; ++i) {
+    const double c0 = ProcessCpuSeconds();
     auto t0 = Clock::now();
     fn();
     ms.push_back(Seconds(t0, Clock::now()) * 1e3 / per);
+    if (cpu_ms) cpu_ms->push_back((ProcessCpuSeconds() - c0) * 1e3 / per);
   }
   return ms;
 }
@@ -134,7 +146,8 @@ BenchResult RunBenchmark(const ModelConfig& config, const BenchOptions& options)
       loss.backward();
       adam.step();
     };
-    r.train_b32_ms = TimeRuns(warmup, repeats, batch, [&] { step([&] { return net->forward(x); }); });
+    r.train_b32_ms = TimeRuns(warmup, repeats, batch, [&] { step([&] { return net->forward(x); }); },
+                              &r.train_b32_cpu_ms);
     r.train_ms_per_utt_b32 = Median(r.train_b32_ms);
     Log(log, "train step, batch %.0f: %.1f ms/utt", batch, r.train_ms_per_utt_b32);
     if (options.train_cached_front_end) {
@@ -164,7 +177,8 @@ BenchResult RunBenchmark(const ModelConfig& config, const BenchOptions& options)
     r.peak_rss_per_phase = r.peak_rss_per_phase && per_phase;
     if (options.batch32) {
       auto x = inputs(batch);
-      r.infer_b32_ms = TimeRuns(warmup, repeats, batch, [&] { net->forward(x); });
+      r.infer_b32_ms =
+          TimeRuns(warmup, repeats, batch, [&] { net->forward(x); }, &r.infer_b32_cpu_ms);
       r.infer_ms_per_utt_b32 = Median(r.infer_b32_ms);
       Log(log, "inference, batch %.0f: %.2f ms/utt", batch, r.infer_ms_per_utt_b32);
       r.front_end_ms_per_utt_b32 =
@@ -173,7 +187,7 @@ BenchResult RunBenchmark(const ModelConfig& config, const BenchOptions& options)
     }
     if (options.batch1) {
       auto x = inputs(1);
-      r.infer_b1_ms = TimeRuns(warmup, 3 * repeats, 1, [&] { net->forward(x); });
+      r.infer_b1_ms = TimeRuns(warmup, 3 * repeats, 1, [&] { net->forward(x); }, &r.infer_b1_cpu_ms);
       r.infer_ms_per_utt_b1 = Median(r.infer_b1_ms);
       Log(log, "inference, batch 1: %.2f ms/utt", r.infer_ms_per_utt_b1);
     }
@@ -230,6 +244,9 @@ nlohmann::json BenchResult::ToJson() const {
                              {"infer_b32", infer_b32_ms},
                              {"train_b32", train_b32_ms},
                              {"train_cached_front_end_b32", train_cached_b32_ms}};
+  j["cpu_ms_per_utt"] = {{"infer_b1", Num(Median(infer_b1_cpu_ms))},
+                         {"infer_b32", Num(Median(infer_b32_cpu_ms))},
+                         {"train_b32", Num(Median(train_b32_cpu_ms))}};
   j["wall_s"] = wall_s;
   return j;
 }

@@ -50,6 +50,9 @@ struct BenchResult {
   int threads = 0, interop_threads = 0, batch = 0, nb_samp = 0, sample_rate = 0, repeats = 0;
   std::string sinc_impl;
   std::vector<double> infer_b1_ms, infer_b32_ms, train_b32_ms, train_cached_b32_ms;  // raw, per utt
+  // Process CPU time (user + system, all threads) of the same runs, per utt: on a shared machine
+  // a 1-thread run's CPU time is the figure least disturbed by other processes.
+  std::vector<double> infer_b1_cpu_ms, infer_b32_cpu_ms, train_b32_cpu_ms;
   double wall_s = 0;  // the whole RunBenchmark call
 
   nlohmann::json ToJson() const;
