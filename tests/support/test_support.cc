@@ -25,6 +25,7 @@ std::string SharedDir() {
 
 std::string SourceDir() { return ANTISPOOF_SOURCE_DIR; }
 std::string BinaryPath() { return ANTISPOOF_BINARY; }
+std::string TinyCorpusDir() { return ANTISPOOF_TEST_CORPUS; }
 
 std::string TempDir() {
   static std::atomic<int> counter{0};

@@ -12,6 +12,8 @@ std::string SharedDir();
 std::string SourceDir();
 // The built antispoof binary.
 std::string BinaryPath();
+// The tiny corpus built by the CTest fixture e2e.fixture.tiny_corpus (antispoof corpus --size tiny).
+std::string TinyCorpusDir();
 // A fresh empty temporary folder for this test, removed at exit.
 std::string TempDir();
 

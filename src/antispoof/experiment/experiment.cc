@@ -1,0 +1,229 @@
+#include "antispoof/experiment/experiment.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <set>
+
+#include "antispoof/common/error.h"
+#include "antispoof/common/files.h"
+#include "antispoof/common/strings.h"
+#include "antispoof/config/config.h"
+#include "antispoof/corpus/corpus.h"
+#include "antispoof/model/runtime.h"
+#include "antispoof/model/summary.h"
+#include "antispoof/perf/bench.h"
+#include "antispoof/report/report.h"
+#include "antispoof/train/evaluate.h"
+#include "antispoof/train/run_files.h"
+#include "antispoof/train/trainer.h"
+
+namespace antispoof::experiment {
+namespace fs = std::filesystem;
+
+namespace {
+
+std::vector<std::string> OverridesOf(const YAML::Node& node, const std::string& where) {
+  std::vector<std::string> out;
+  if (!node) return out;
+  if (!node.IsMap()) Fail(where + ": expected a mapping of config keys to values");
+  for (const auto& kv : node) {
+    const std::string key = kv.first.as<std::string>();
+    YAML::Emitter e;
+    e << YAML::Flow << kv.second;
+    out.push_back(key + "=" + e.c_str());
+  }
+  return out;
+}
+
+void CheckKeys(const YAML::Node& node, const std::set<std::string>& known, const std::string& where) {
+  for (const auto& kv : node) {
+    const std::string key = kv.first.as<std::string>();
+    if (!known.count(key)) Fail(where + ": unknown experiment key '" + key + "'");
+  }
+}
+
+template <typename T>
+T Get(const YAML::Node& node, const std::string& key, const std::string& where) {
+  try {
+    return node[key].as<T>();
+  } catch (const YAML::Exception&) {
+    Fail(where + ": " + key + ": wrong type or value");
+  }
+}
+
+bool RunFinished(const std::string& dir, int epochs) {
+  if (!FileExists(dir + "/metrics_eval.json") || !FileExists(dir + "/summary.json")) return false;
+  auto summary = train::ReadJson(dir + "/summary.json");
+  return summary.value("epochs_done", 0) >= epochs;
+}
+
+}  // namespace
+
+ExperimentConfig LoadExperimentConfig(const std::string& path) {
+  YAML::Node root;
+  try {
+    root = YAML::Load(ReadFile(path));
+  } catch (const YAML::Exception& e) {
+    FailAt(path, e.mark.line + 1, "not valid YAML: " + e.msg);
+  }
+  if (!root.IsMap()) FailAt(path, 0, "expected a mapping");
+  CheckKeys(root, {"dataset", "data_root", "corpus_dir", "corpus_size", "seeds", "epochs", "threads",
+                   "bootstrap_samples", "bench", "bench_repeats", "set", "runs"}, path);
+  ExperimentConfig c;
+  c.source = path;
+  if (root["dataset"]) c.dataset = Get<std::string>(root, "dataset", path);
+  if (root["data_root"] && !root["data_root"].IsNull()) c.data_root = Get<std::string>(root, "data_root", path);
+  if (root["corpus_dir"]) c.corpus_dir = Get<std::string>(root, "corpus_dir", path);
+  if (root["corpus_size"]) c.corpus_size = Get<std::string>(root, "corpus_size", path);
+  if (root["seeds"]) c.seeds = Get<std::vector<long>>(root, "seeds", path);
+  if (root["epochs"]) c.epochs = Get<int>(root, "epochs", path);
+  if (root["threads"]) c.threads = Get<int>(root, "threads", path);
+  if (root["bootstrap_samples"]) c.bootstrap_samples = Get<int>(root, "bootstrap_samples", path);
+  if (root["bench"]) c.bench = Get<bool>(root, "bench", path);
+  if (root["bench_repeats"]) c.bench_repeats = Get<int>(root, "bench_repeats", path);
+  c.overrides = OverridesOf(root["set"], path + ": set");
+  if (c.seeds.empty()) FailAt(path, 0, "seeds: at least one seed is needed");
+  if (!root["runs"] || !root["runs"].IsSequence() || root["runs"].size() == 0)
+    FailAt(path, 0, "runs: expected a list of runs (run_0 = the baseline)");
+  const fs::path base = fs::path(path).parent_path();
+  std::set<std::string> names;
+  for (size_t i = 0; i < root["runs"].size(); ++i) {
+    const YAML::Node r = root["runs"][i];
+    const std::string where = path + ": runs[" + std::to_string(i) + "]";
+    if (!r.IsMap()) Fail(where + ": expected a mapping");
+    CheckKeys(r, {"name", "description", "config", "set"}, where);
+    RunEntry e;
+    e.name = r["name"] ? Get<std::string>(r, "name", where) : "run_" + std::to_string(i);
+    e.description = r["description"] ? Get<std::string>(r, "description", where) : "";
+    if (!r["config"]) Fail(where + ": config: missing (a model config file)");
+    std::string cfg = Get<std::string>(r, "config", where);
+    e.config = fs::path(cfg).is_absolute() ? cfg : (base / cfg).lexically_normal().string();
+    e.overrides = OverridesOf(r["set"], where + ": set");
+    if (!names.insert(e.name).second) Fail(where + ": duplicate run name '" + e.name + "'");
+    c.runs.push_back(std::move(e));
+  }
+  return c;
+}
+
+nlohmann::json RunExperiment(const ExperimentConfig& c, const ExperimentOptions& o) {
+  const std::string out = o.out_dir;
+  const std::string runs_dir = out + "/runs";
+  if (!o.resume && fs::exists(runs_dir) && !fs::is_empty(runs_dir))
+    FailAt(out, 0, "already holds an experiment: pass --resume to continue it, or choose another --out");
+  MakeDirs(runs_dir);
+
+  // Every run's config resolves (and validates) before anything trains.
+  std::vector<Config> configs;
+  for (const auto& run : c.runs) {
+    Config cfg = LoadConfig(run.config);
+    for (const auto& kv : c.overrides) ApplyOverride(cfg, kv);
+    for (const auto& kv : run.overrides) ApplyOverride(cfg, kv);
+    if (c.epochs > 0) ApplyOverride(cfg, "num_epochs=" + std::to_string(c.epochs));
+    if (c.threads > 0) ApplyOverride(cfg, "threads=" + std::to_string(c.threads));
+    configs.push_back(cfg);
+  }
+
+  std::string data_root = c.data_root;
+  if (data_root.empty()) {
+    corpus::CorpusOptions co;
+    co.out = c.corpus_dir;
+    co.size = c.corpus_size;
+    co.jobs = o.corpus_jobs;
+    std::fprintf(stderr, "experiment: default corpus (%s) in %s\n", c.corpus_size.c_str(), c.corpus_dir.c_str());
+    corpus::BuildCorpus(co);
+    data_root = c.corpus_dir;
+  }
+  WriteFileAtomic(out + "/experiment.yaml", ReadFile(c.source));
+
+  report::ExperimentSpec spec;
+  spec.dataset = c.dataset;
+  spec.out_dir = out;
+  spec.command = o.command_line;
+  spec.versions = train::Versions();
+  spec.bootstrap_samples = c.bootstrap_samples;
+  const size_t total = c.runs.size() * c.seeds.size();
+  size_t done = 0;
+  for (size_t r = 0; r < c.runs.size(); ++r) {
+    const RunEntry& run = c.runs[r];
+    report::RunSpec rs;
+    rs.name = run.name;
+    rs.description = run.description;
+    for (long seed : c.seeds) {
+      ++done;
+      Config cfg = configs[r];
+      ApplyOverride(cfg, "seed=" + std::to_string(seed));
+      const std::string dir = runs_dir + "/" + run.name + "/seed_" + std::to_string(seed);
+      std::fprintf(stderr, "experiment: [%zu/%zu] %s (%s), seed %ld -> %s\n", done, total, run.name.c_str(),
+                   run.description.c_str(), seed, dir.c_str());
+      if (!RunFinished(dir, cfg.train.num_epochs)) {
+        train::TrainOptions to;
+        to.config = cfg;
+        to.data_root = data_root;
+        to.out_dir = dir;
+        to.resume = FileExists(dir + "/last.pth");
+        to.command_line = o.command_line;
+        train::Train(to);
+        train::EvalOptions eo;
+        eo.run_dir = dir;
+        eo.split = "eval";
+        eo.checkpoint = "best";
+        auto result = train::Evaluate(eo);
+        std::fprintf(stderr, "experiment: %s seed %ld: eval EER %.2f %%\n", run.name.c_str(), seed,
+                     result.metrics["eer_percent"].get<double>());
+      } else {
+        std::fprintf(stderr, "experiment: already finished, kept\n");
+      }
+      rs.seeds.push_back({seed, dir});
+    }
+    // Cost figures per run (the model, not the seed), cached for a resumed experiment.
+    const std::string cost_path = runs_dir + "/" + run.name + "/cost.json";
+    if (FileExists(cost_path)) {
+      rs.cost = train::ReadJson(cost_path);
+    } else {
+      auto summary = model::Summarize(configs[r].model);
+      rs.cost = {{"parameters", summary.parameters}, {"size_mb", summary.size_mb}, {"macs", summary.macs}};
+      if (c.bench) {
+        perf::BenchOptions bo;
+        bo.threads = c.threads;
+        bo.repeats = c.bench_repeats;
+        std::fprintf(stderr, "experiment: measuring %s (latency, throughput, memory)\n", run.name.c_str());
+        perf::BenchResult b = perf::RunBenchmark(configs[r].model, bo);
+        rs.cost["infer_ms_per_utt_b1"] = b.infer_ms_per_utt_b1;
+        rs.cost["infer_ms_per_utt_b32"] = b.infer_ms_per_utt_b32;
+        rs.cost["train_ms_per_utt"] = b.train_ms_per_utt_b32;
+        rs.cost["peak_rss_mb"] = b.peak_rss_mb;
+        rs.cost["bench_nb_samp"] = configs[r].model.nb_samp;
+      }
+      train::WriteJson(cost_path, rs.cost);
+    }
+    spec.runs.push_back(std::move(rs));
+  }
+  report::WriteExperimentReport(spec);
+  return train::ReadJson(out + "/results.json");
+}
+
+std::string SummaryTable(const nlohmann::json& results, const std::string& dataset) {
+  std::string out = Format("%-8s %-44s %18s %18s %18s %12s\n", "run", "description", "test EER %",
+                           "test acc %", "best dev EER %", "train s");
+  if (!results.contains(dataset) || !results.contains("runs")) return out;
+  auto pm = [](const nlohmann::json& agg, double scale) {
+    if (!agg.is_object() || !agg.contains("mean") || agg["mean"].is_null()) return std::string("n/a");
+    double sd = agg.contains("std") && agg["std"].is_number() ? agg["std"].get<double>() : 0.0;
+    return Format("%.2f +- %.2f", scale * agg["mean"].get<double>(), scale * sd);
+  };
+  for (const auto& name : results.value("run_order", std::vector<std::string>{})) {
+    const auto& run = results["runs"][name];
+    std::string desc = run.value("description", "");
+    if (desc.size() > 44) desc = desc.substr(0, 41) + "...";
+    out += Format("%-8s %-44s %18s %18s %18s %12s\n", name.c_str(), desc.c_str(),
+                  pm(run.value("test_eer", nlohmann::json()), 100).c_str(),
+                  pm(run.value("test_acc", nlohmann::json()), 100).c_str(),
+                  pm(run.value("best_val_eer", nlohmann::json()), 100).c_str(),
+                  pm(run.value("total_train_time", nlohmann::json()), 1).c_str());
+  }
+  return out;
+}
+
+}  // namespace antispoof::experiment

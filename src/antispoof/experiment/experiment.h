@@ -1,0 +1,53 @@
+// `antispoof experiment`: named runs x seeds, trained, selected on dev, tested on eval, measured,
+// then reported (results.json, plots, report.md). Resumable: finished (run, seed) pairs are kept,
+// an interrupted one continues from its last.pth.
+#pragma once
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace antispoof::experiment {
+
+struct RunEntry {
+  std::string name;         // run_0 is the baseline
+  std::string description;
+  std::string config;       // path, resolved against the experiment file's folder
+  std::vector<std::string> overrides;  // KEY=VALUE
+};
+
+struct ExperimentConfig {
+  std::string source;
+  std::string dataset = "antispoof_default";
+  std::string data_root;              // "" = the default corpus
+  std::string corpus_dir = "data/corpus";
+  std::string corpus_size = "default";
+  std::vector<long> seeds = {1, 2};
+  int epochs = 0;                     // 0 = each config's num_epochs
+  int threads = 0;
+  int bootstrap_samples = 1000;
+  bool bench = true;
+  int bench_repeats = 1;
+  std::vector<std::string> overrides;  // applied to every run, before the run's own
+  std::vector<RunEntry> runs;
+};
+
+// Error naming the file and key for an unknown key, a duplicate run name, no runs or no seeds.
+ExperimentConfig LoadExperimentConfig(const std::string& path);
+
+struct ExperimentOptions {
+  std::string out_dir;
+  bool resume = false;
+  std::string command_line;
+  int corpus_jobs = 2;
+};
+
+// Runs everything and writes the report; returns results.json's content.
+nlohmann::json RunExperiment(const ExperimentConfig& config, const ExperimentOptions& options);
+
+// The comparison table printed on stdout at the end (one row per run, mean +- std over seeds).
+std::string SummaryTable(const nlohmann::json& results, const std::string& dataset);
+
+}  // namespace antispoof::experiment

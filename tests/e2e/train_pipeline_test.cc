@@ -1,0 +1,146 @@
+// The whole user path through the real binary on the tiny real-speech corpus: train one epoch,
+// evaluate, score a file, and a 2 runs x 2 seeds experiment whose results.json is checked against
+// the run directories.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "support/test_support.h"
+
+namespace {
+namespace fs = std::filesystem;
+using antispoof::testing::RunAntispoof;
+
+std::string Slurp(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+nlohmann::json Json(const std::string& path) { return nlohmann::json::parse(Slurp(path)); }
+
+int CountLines(const std::string& path) {
+  std::istringstream in(Slurp(path));
+  std::string line;
+  int n = 0;
+  while (std::getline(in, line))
+    if (!line.empty()) ++n;
+  return n;
+}
+
+// A RawNet2 with the reference structure but a narrow GRU, on 1-second inputs.
+std::string TinyConfig(const std::string& dir, const std::string& extra = "") {
+  std::string path = dir + "/tiny" + std::to_string(extra.size()) + ".yaml";
+  std::ofstream(path) << "batch_size: 4\nnum_epochs: 1\nlr: 0.001\nlog_every: 1\nthreads: 2\n"
+                         "model:\n  nb_samp: 16000\n  first_conv: 1024\n  in_channels: 1\n"
+                         "  filts: [20, [20, 20], [20, 32], [32, 32]]\n  blocks: [2, 4]\n"
+                         "  nb_fc_node: 16\n  gru_node: 16\n  nb_gru_layer: 3\n  nb_classes: 2\n"
+                      << extra;
+  return path;
+}
+
+TEST(Pipeline, TrainEvalScoreThroughTheBinary) {
+  const std::string corpus = antispoof::testing::TinyCorpusDir();
+  ASSERT_TRUE(fs::exists(corpus + "/LA/ASVspoof2019_LA_cm_protocols")) << "fixture corpus missing";
+  const std::string dir = antispoof::testing::TempDir();
+  const std::string run = dir + "/run";
+  auto train = RunAntispoof("train --config '" + TinyConfig(dir) + "' --data-root '" + corpus + "' --out '" + run + "'");
+  ASSERT_EQ(train.exit_code, 0) << train.err;
+  auto summary = nlohmann::json::parse(train.out);
+  EXPECT_EQ(summary["epochs_done"], 1);
+  EXPECT_EQ(Json(run + "/summary.json"), summary);
+  EXPECT_NE(train.err.find("epoch 1/1"), std::string::npos);  // progress on stderr
+
+  auto eval = RunAntispoof("eval --run '" + run + "' --json");
+  ASSERT_EQ(eval.exit_code, 0) << eval.err;
+  auto metrics = nlohmann::json::parse(eval.out);
+  EXPECT_EQ(metrics, Json(run + "/metrics_eval.json"));
+  const int trials = CountLines(corpus + "/LA/ASVspoof2019_LA_cm_protocols/ASVspoof2019.LA.cm.eval.trl.txt");
+  EXPECT_EQ(CountLines(run + "/scores_eval.txt"), trials);
+  EXPECT_EQ(metrics["n_bonafide"].get<int>() + metrics["n_spoof"].get<int>(), trials);
+  EXPECT_GE(metrics["eer"].get<double>(), 0.0);
+  EXPECT_LE(metrics["eer"].get<double>(), 1.0);
+  // A second evaluation replaces the score file.
+  ASSERT_EQ(RunAntispoof("eval --run '" + run + "'").exit_code, 0);
+  EXPECT_EQ(CountLines(run + "/scores_eval.txt"), trials);
+
+  // Score one file: "UTT SCORE", the same score the eval pass gave that utterance.
+  std::istringstream first_line(Slurp(run + "/scores_eval.txt"));
+  std::string utt, attack, key;
+  double eval_score;
+  first_line >> utt >> attack >> key >> eval_score;
+  const std::string file = corpus + "/LA/ASVspoof2019_LA_eval/flac/" + utt + ".flac";
+  auto score = RunAntispoof("score --config '" + run + "/config.yaml' --checkpoint '" + run + "/best.pth' '" + file +
+                            "' --threshold -0.6931");
+  ASSERT_EQ(score.exit_code, 0) << score.err;
+  std::istringstream line(score.out);
+  std::string got_utt, decision;
+  double got_score;
+  line >> got_utt >> got_score >> decision;
+  EXPECT_EQ(got_utt, utt);
+  EXPECT_NEAR(got_score, eval_score, 1e-4);
+  EXPECT_TRUE(decision == "bonafide" || decision == "spoof") << score.out;
+
+  // A text file given to score is a clear error naming it, not a crash.
+  std::ofstream(dir + "/notaudio.flac") << "hello";
+  auto bad = RunAntispoof("score --config '" + run + "/config.yaml' --checkpoint '" + run + "/best.pth' '" + dir +
+                          "/notaudio.flac'");
+  EXPECT_EQ(bad.exit_code, 1);
+  EXPECT_NE(bad.err.find("notaudio.flac"), std::string::npos) << bad.err;
+}
+
+bool IsPng(const std::string& path) {
+  std::string bytes = Slurp(path);
+  return bytes.size() > 1000 && bytes.compare(0, 8, "\x89PNG\r\n\x1a\n") == 0;
+}
+
+TEST(Pipeline, TinyExperimentResultsMatchTheRunDirectories) {
+  const std::string corpus = antispoof::testing::TinyCorpusDir();
+  const std::string dir = antispoof::testing::TempDir();
+  const std::string base = TinyConfig(dir), se = TinyConfig(dir, "  attention: se\n  se_reduction: 8\n");
+  const std::string exp = dir + "/exp.yaml";
+  std::ofstream(exp) << "dataset: tiny\ndata_root: " << corpus << "\nseeds: [1, 2]\nepochs: 1\nbench: false\n"
+                     << "bootstrap_samples: 50\nruns:\n"
+                     << "  - {name: run_0, description: baseline, config: " << base << "}\n"
+                     << "  - {name: run_1, description: SE r=8, config: " << se << "}\n";
+  const std::string out = dir + "/out";
+  auto r = RunAntispoof("experiment --config '" + exp + "' --out '" + out + "'");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("run_1"), std::string::npos);
+  auto results = Json(out + "/results.json");
+  for (const char* run : {"run_0", "run_1"}) {
+    double sum = 0;
+    for (long seed : {1, 2}) {
+      const std::string rd = out + "/runs/" + run + "/seed_" + std::to_string(seed);
+      auto m = Json(rd + "/metrics_eval.json");
+      auto s = Json(rd + "/summary.json");
+      auto& per_seed = results["runs"][run]["seeds"][std::to_string(seed)];
+      EXPECT_DOUBLE_EQ(per_seed["test_eer"].get<double>(), m["eer"].get<double>());
+      EXPECT_DOUBLE_EQ(per_seed["best_val_eer"].get<double>(), s["best_dev_eer"].get<double>());
+      sum += m["eer"].get<double>();
+    }
+    EXPECT_NEAR(results["runs"][run]["test_eer"]["mean"].get<double>(), sum / 2, 1e-12);
+    EXPECT_NEAR(results["tiny"][run]["test_eer_mean"].get<double>(), 100 * sum / 2, 1e-9);  // percent
+    EXPECT_TRUE(results["tiny"][run].contains("total_train_time_mean"));
+  }
+  EXPECT_GT(results["runs"]["run_1"]["parameters"].get<double>(), results["runs"]["run_0"]["parameters"].get<double>());
+  for (const char* png : {"train_loss_tiny_across_runs.png", "val_loss_tiny_across_runs.png", "val_eer_tiny_across_runs.png",
+                          "test_accuracy_tiny_across_runs.png", "test_eer_tiny_across_runs.png", "det_tiny.png",
+                          "score_hist_run_0.png", "per_attack_eer_tiny.png"})
+    EXPECT_TRUE(IsPng(out + "/" + png)) << png;
+  EXPECT_NE(Slurp(out + "/report.md").find("run_1"), std::string::npos);
+  // Resuming a finished experiment keeps every run and reports again.
+  auto again = RunAntispoof("experiment --config '" + exp + "' --out '" + out + "' --resume");
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_NE(again.err.find("already finished"), std::string::npos);
+  auto refused = RunAntispoof("experiment --config '" + exp + "' --out '" + out + "'");
+  EXPECT_EQ(refused.exit_code, 1);
+  EXPECT_NE(refused.err.find("--resume"), std::string::npos);
+}
+
+}  // namespace
