@@ -58,6 +58,14 @@ TEST(CorpusDsp, BandLimitRemovesHighFrequencies) {
   EXPECT_NEAR(ActiveLevelDb(mid, 16000), ActiveLevelDb(Tone(1000, 1.0), 16000), 0.1);
 }
 
+TEST(CorpusDsp, LimiterBoundsPeaksAndKeepsQuietParts) {
+  Signal x = Tone(200, 1.0, 0.05);
+  x[8000] = 0.9f;
+  Signal y = Limit(x, 16000, 0.1);
+  for (float v : y) ASSERT_LE(std::fabs(v), 0.1 + 1e-6);
+  EXPECT_NEAR(y[2000], x[2000], 1e-6);
+}
+
 TEST(CorpusShortcut, EerOfSeparatedAndIdenticalScores) {
   EXPECT_DOUBLE_EQ(Eer({2, 3, 4}, {0, 1}), 0.0);
   EXPECT_DOUBLE_EQ(Eer({0, 1}, {2, 3, 4}), 1.0);

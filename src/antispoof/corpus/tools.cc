@@ -111,9 +111,10 @@ std::string FetchPackage(const std::string& cache, const std::string& package) {
   std::string deb = deb_file();
   if (deb.empty()) {
     std::fprintf(stderr, "corpus: downloading Debian package %s\n", package.c_str());
-    if (RunShell("apt-get download " + ShellQuote(package), debs) != 0) {
-      RunShell("apt-get update -qq", debs);
-      if (RunShell("apt-get download " + ShellQuote(package), debs) != 0)
+    const std::string download = "apt-get download -q " + ShellQuote(package) + " >/dev/null";
+    if (RunShell(download, debs) != 0) {
+      RunShell("apt-get update -qq >/dev/null", debs);
+      if (RunShell(download, debs) != 0)
         Fail("corpus: cannot download the Debian package '" + package +
              "' (apt-get download " + package + " failed; run `sudo apt-get update` and check that "
              "the Debian main archive is in the apt sources)");
@@ -125,6 +126,7 @@ std::string FetchPackage(const std::string& cache, const std::string& package) {
   MakeDirs(root);
   RunOrFail("unpacking " + deb, "dpkg -x " + ShellQuote(deb) + " " + ShellQuote(root), debs);
   WriteFileAtomic(root + "/.complete", deb + "\n");
+  std::remove((debs + "/" + deb).c_str());
   return root;
 }
 
