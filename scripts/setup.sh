@@ -19,7 +19,7 @@ PKGS=(
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
   # plots
-  gnuplot-nox
+  gnuplot-nox jq
   # corpus tools (synthesisers, codecs)
   ffmpeg espeak-ng flite festival festvox-kallpc16k festvox-us-slt-hts praat sptk sox
 )
