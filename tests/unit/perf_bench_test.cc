@@ -5,6 +5,7 @@
 
 #include <cmath>
 
+#include "antispoof/model/rawnet2.h"
 #include "antispoof/perf/bench.h"
 #include "antispoof/perf/memory.h"
 
@@ -83,6 +84,46 @@ TEST(PerfBench, RestoresTheCallersThreadCountAndRng) {
   RunBenchmark(TinyConfig(), o);
   EXPECT_EQ(torch::get_num_threads(), 1);
   EXPECT_TRUE(torch::equal(torch::rand({3}), expected));
+}
+
+// The speed paths (in-place front end and SELU, eval-mode conv1/bn2 folding) give the numbers of
+// the observed path, which keeps the plain operations (and is the one the parity test checks).
+TEST(PerfBench, FastPathsMatchTheObservedPath) {
+  for (SincImpl impl : {SincImpl::kDirect, SincImpl::kFft}) {
+    auto c = TinyConfig();
+    c.sinc_impl = impl;
+    torch::manual_seed(3);
+    model::RawNet2 net(c);
+    auto x = torch::randn({3, c.nb_samp}) * 0.1;
+    // Non-trivial BatchNorm statistics first.
+    net->train();
+    for (int i = 0; i < 3; ++i) net->forward(torch::randn({3, c.nb_samp}) * 0.1);
+    for (bool train : {false, true}) {
+      net->train(train);
+      torch::NoGradGuard no_grad;
+      auto fast = net->forward(x);
+      auto plain = net->ForwardObserved(x, [](const std::string&, const torch::Tensor&) {});
+      EXPECT_TRUE(torch::allclose(fast, plain, 1e-4, 1e-6)) << "train " << train;
+    }
+    torch::NoGradGuard no_grad;
+    auto features = net->FrontEnd(x);
+    auto reference = torch::max_pool1d(torch::abs(net->sinc()(x.unsqueeze(1))), 3);
+    EXPECT_TRUE(torch::allclose(features, reference, 1e-5, 1e-7));
+  }
+}
+
+TEST(PerfBench, TrainingStillBackpropagatesThroughTheInPlaceOps) {
+  torch::manual_seed(4);
+  model::RawNet2 net(TinyConfig());
+  net->train();
+  auto x = torch::randn({2, TinyConfig().nb_samp}) * 0.1;
+  net->forward(x).sum().backward();
+  for (const auto& p : net->named_parameters()) {
+    if (p.key().find(".bn1.") != std::string::npos) continue;
+    SCOPED_TRACE(p.key());
+    ASSERT_TRUE(p.value().grad().defined());
+    EXPECT_TRUE(torch::isfinite(p.value().grad()).all().item<bool>());
+  }
 }
 
 TEST(PerfBench, MedianAndMemoryHelpers) {

@@ -46,15 +46,20 @@ torch::Tensor RawNet2Impl::forward(const torch::Tensor& x) { return ForwardObser
 
 torch::Tensor RawNet2Impl::FrontEnd(const torch::Tensor& x) {
   TORCH_CHECK(x.dim() == 2, "RawNet2 expects [B, samples], got ", x.sizes());
-  return torch::max_pool1d(torch::abs(sinc_(x.unsqueeze(1))), 3);
+  // The front end has no parameters: unless the caller wants the gradient with respect to the
+  // samples, no graph is needed, and abs can overwrite the sinc output (one [B, C, N] pass less).
+  if (x.requires_grad()) return torch::max_pool1d(torch::abs(sinc_(x.unsqueeze(1))), 3);
+  torch::NoGradGuard no_grad;
+  return torch::max_pool1d(sinc_(x.unsqueeze(1)).abs_(), 3);
 }
 
 torch::Tensor RawNet2Impl::ForwardObserved(const torch::Tensor& x, const StageObserver& observer) {
   TORCH_CHECK(x.dim() == 2, "RawNet2 expects [B, samples], got ", x.sizes());
+  if (!observer) return ForwardFromFrontEnd(FrontEnd(x), nullptr);
   torch::Tensor s = sinc_(x.unsqueeze(1));
-  if (observer) observer("Sinc_conv", s);
+  observer("Sinc_conv", s);
   torch::Tensor features = torch::max_pool1d(torch::abs(s), 3);
-  return ForwardFromFrontEnd(features, observer ? &observer : nullptr);
+  return ForwardFromFrontEnd(features, &observer);
 }
 
 torch::Tensor RawNet2Impl::ForwardFromFrontEnd(const torch::Tensor& features,
@@ -64,18 +69,19 @@ torch::Tensor RawNet2Impl::ForwardFromFrontEnd(const torch::Tensor& features,
   };
   torch::Tensor x = first_bn_(features);
   observe("first_bn", x);
-  x = torch::selu(x);
+  // In place unless an observer holds the BN output (SELU's backward reads its own result).
+  x = observer ? torch::selu(x) : torch::selu_(x);
   for (size_t k = 0; k < blocks_.size(); ++k) {
     torch::Tensor out = blocks_[k]->forward(x);
     observe(("block" + std::to_string(k)).c_str(), out);
     // Filter-wise feature map scaling: s = sigmoid(fc(mean over time)); x = out * s + s.
     torch::Tensor scale = torch::sigmoid(fc_attention_[k]->forward(out.mean(2))).unsqueeze(2);
-    x = out * scale + scale;
+    x = torch::addcmul(scale, out, scale);  // out * scale + scale in one pass
     observe(("fms" + std::to_string(k) + "_out").c_str(), x);
   }
   x = bn_before_gru_(x);
   observe("bn_before_gru", x);
-  x = torch::selu(x).permute({0, 2, 1});  // [B, T, C], batch first
+  x = (observer ? torch::selu(x) : torch::selu_(x)).permute({0, 2, 1});  // [B, T, C], batch first
   torch::Tensor all_steps = std::get<0>(gru_(x));
   observe("gru_all_steps", all_steps);
   x = all_steps.select(1, all_steps.size(1) - 1);

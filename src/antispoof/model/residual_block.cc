@@ -52,12 +52,26 @@ torch::Tensor ResidualBlockImpl::forward(const torch::Tensor& x) {
       bn1_(x);
     }
   }
-  torch::Tensor out = conv1_(conv_in);
-  out = F::leaky_relu(bn2_(out), F::LeakyReLUFuncOptions().negative_slope(kLeakySlope));
+  torch::Tensor out;
+  if (is_training()) {
+    out = bn2_(conv1_(conv_in));
+  } else {
+    // Eval: bn2 is an affine map per channel, folded into conv1's weights and bias
+    // (w' = w g / sqrt(v + eps), b' = (b - m) g / sqrt(v + eps) + beta): one pass less.
+    const auto& bn = bn2_->options;
+    torch::Tensor scale = bn2_->weight * torch::rsqrt(bn2_->running_var + bn.eps());
+    torch::Tensor weight = conv1_->weight * scale.view({-1, 1, 1});
+    torch::Tensor bias = (conv1_->bias - bn2_->running_mean) * scale + bn2_->bias;
+    out = torch::conv1d(conv_in, weight, bias, 1, 1);
+  }
+  // In place: neither BatchNorm's nor the convolution's backward reads its output, and
+  // LeakyReLU's backward can use its result (slope > 0).
+  out = torch::leaky_relu_(out, kLeakySlope);
   out = conv2_(out);
   if (channel_attention_) out = channel_attention_(out);
-  torch::Tensor identity = conv_downsample_ ? conv_downsample_(x) : x;
-  return torch::max_pool1d(out + identity, 3);
+  // In place as well: no backward reads conv2's (or the attention product's) output.
+  out.add_(conv_downsample_ ? conv_downsample_(x) : x);
+  return torch::max_pool1d(out, 3);
 }
 
 }  // namespace antispoof::model
