@@ -112,6 +112,22 @@ TEST(PerfBench, FastPathsMatchTheObservedPath) {
   }
 }
 
+// Batch 1 without autograd runs the GRU as matrix-vector products; batch 3 runs LibTorch's GRU.
+TEST(PerfBench, BatchOneGruPathMatchesLibTorchsGru) {
+  auto c = TinyConfig();
+  c.nb_gru_layer = 2;
+  torch::manual_seed(5);
+  model::RawNet2 net(c);
+  net->eval();
+  torch::NoGradGuard no_grad;
+  auto x = torch::randn({3, c.nb_samp}) * 0.1;
+  auto batch = net->forward(x);
+  for (int i = 0; i < 3; ++i) {
+    auto one = net->forward(x.narrow(0, i, 1));
+    EXPECT_TRUE(torch::allclose(one[0], batch[i], 1e-4, 1e-6)) << i;
+  }
+}
+
 TEST(PerfBench, TrainingStillBackpropagatesThroughTheInPlaceOps) {
   torch::manual_seed(4);
   model::RawNet2 net(TinyConfig());
