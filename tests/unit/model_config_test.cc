@@ -27,6 +27,7 @@ TEST(Config, ShippedBaselineHasTheReferenceValues) {
   EXPECT_EQ(c.model.sinc_channels, 20);
   EXPECT_EQ(c.model.group2[1], 128);
   EXPECT_EQ(c.model.attention, Attention::kNone);
+  EXPECT_EQ(c.model.sinc_impl, SincImpl::kFft);  // the fast exact path unless a config says direct
   EXPECT_EQ(c.model.preactivation, Preactivation::kReference);
   EXPECT_EQ(c.train.batch_size, 32);
   EXPECT_DOUBLE_EQ(c.train.lr, 1e-4);

@@ -156,6 +156,7 @@ TEST(RawNet2, OutputsAreLogProbabilitiesAndTheSincPathDoesNotChangeThem) {
   c.nb_samp = 16000;
   c.gru_node = 32;
   c.nb_fc_node = 32;
+  c.sinc_impl = SincImpl::kDirect;
   torch::manual_seed(1);
   RawNet2 direct(c);
   c.sinc_impl = SincImpl::kFft;
