@@ -17,9 +17,7 @@ antispoof::cli::Registration reg{{"eval", "Score a trained run on a split; write
   sub.add_option("--threads", o->threads, "Intra-op threads (0 = all cores)");
   sub.add_option("--device", o->device, "cpu, cuda or cuda:N (default: the run's)");
   sub.add_option("--batch-size", o->batch_size, "Scoring batch size (default: the run's)");
-  sub.add_flag("--skip-missing", o->skip_missing, "Leave out protocol entries whose audio is missing");
-  sub.add_flag("--mixdown", o->decode.mixdown, "Average multi-channel audio instead of rejecting it");
-  sub.add_flag("--resample", o->decode.resample, "Resample other rates instead of rejecting them");
+  antispoof::cli::AddAudioInputFlags(sub, o->decode, o->skip_missing);
   sub.add_flag("--json", *json, "Print the metrics JSON instead of the official layout");
   return std::function<int()>([o, json] {
     auto r = antispoof::train::Evaluate(*o);

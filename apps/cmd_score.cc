@@ -17,7 +17,8 @@ struct ScoreArgs {
   std::vector<std::string> paths;
   double threshold = std::nan("");
   int batch_size = 32, threads = 0;
-  bool json = false, skip_missing = false, mixdown = false, resample = false;
+  bool json = false, skip_missing = false;
+  antispoof::audio::DecodeOptions decode;
 };
 
 antispoof::cli::Registration reg{{"score", "Score audio files, folders or a protocol with a checkpoint",
@@ -33,9 +34,7 @@ antispoof::cli::Registration reg{{"score", "Score audio files, folders or a prot
   sub.add_option("--threads", a->threads, "Intra-op threads (0 = all cores)");
   sub.add_option("--device", a->device, "cpu, cuda or cuda:N");
   sub.add_flag("--json", a->json, "Print a JSON array of {utt, score[, decision]}");
-  sub.add_flag("--skip-missing", a->skip_missing, "Leave out protocol entries whose audio is missing");
-  sub.add_flag("--mixdown", a->mixdown, "Average multi-channel audio instead of rejecting it");
-  sub.add_flag("--resample", a->resample, "Resample other rates instead of rejecting them");
+  antispoof::cli::AddAudioInputFlags(sub, a->decode, a->skip_missing);
   return std::function<int()>([a] {
     namespace tr = antispoof::train;
     tr::ScoreOptions o;
@@ -43,8 +42,7 @@ antispoof::cli::Registration reg{{"score", "Score audio files, folders or a prot
     o.checkpoint = a->checkpoint;
     o.batch_size = a->batch_size;
     o.device = a->device;
-    o.decode.mixdown = a->mixdown;
-    o.decode.resample = a->resample;
+    o.decode = a->decode;
     o.decode.sample_rate = o.config.model.sample_rate;
     if (!a->protocol.empty()) {
       if (a->data_root.empty()) throw antispoof::Error("--protocol needs --data-root");

@@ -10,7 +10,8 @@ struct TrainArgs {
   std::string config, data_root, out, device, lr;
   long seed = -1;
   int epochs = 0, batch_size = 0, threads = -1;
-  bool resume = false, skip_missing = false, mixdown = false, resample = false;
+  bool resume = false, skip_missing = false;
+  antispoof::audio::DecodeOptions decode;
   std::vector<std::string> overrides;
 };
 
@@ -28,9 +29,7 @@ antispoof::cli::Registration reg{{"train", "Train RawNet2 (or a variant) on an A
   sub.add_option("--threads", a->threads, "Intra-op threads, 0 = all cores (config key threads)");
   sub.add_option("--set", a->overrides, "Override any config key: KEY=VALUE (e.g. model.nb_samp=32000)");
   sub.add_flag("--resume", a->resume, "Continue the run in --out from its last.pth");
-  sub.add_flag("--skip-missing", a->skip_missing, "Leave out protocol entries whose audio is missing");
-  sub.add_flag("--mixdown", a->mixdown, "Average multi-channel audio instead of rejecting it");
-  sub.add_flag("--resample", a->resample, "Resample other rates to the model's rate instead of rejecting them");
+  antispoof::cli::AddAudioInputFlags(sub, a->decode, a->skip_missing);
   return std::function<int()>([a] {
     antispoof::train::TrainOptions o;
     o.config = antispoof::LoadConfig(a->config);
@@ -45,8 +44,7 @@ antispoof::cli::Registration reg{{"train", "Train RawNet2 (or a variant) on an A
     o.out_dir = a->out;
     o.resume = a->resume;
     o.skip_missing = a->skip_missing;
-    o.decode.mixdown = a->mixdown;
-    o.decode.resample = a->resample;
+    o.decode = a->decode;
     o.decode.sample_rate = o.config.model.sample_rate;
     o.command_line = antispoof::cli::CommandLine();
     auto summary = antispoof::train::Train(o);

@@ -13,6 +13,13 @@ std::string& MutableCommandLine() {
 }
 }  // namespace
 
+void AddAudioInputFlags(CLI::App& sub, audio::DecodeOptions& decode, bool& skip_missing) {
+  sub.add_flag("--skip-missing", skip_missing, "Leave out protocol entries whose audio is missing");
+  sub.add_flag("--mixdown", decode.mixdown, "Average multi-channel audio instead of rejecting it");
+  sub.add_flag("--resample", decode.resample,
+               "Resample other rates to the model's rate instead of rejecting them");
+}
+
 const std::string& CommandLine() { return MutableCommandLine(); }
 
 void SetCommandLine(int argc, char** argv) {

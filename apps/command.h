@@ -7,6 +7,8 @@
 
 #include <CLI/CLI.hpp>
 
+#include "antispoof/audio/audio.h"
+
 namespace antispoof::cli {
 
 // Adds the subcommand's options to `sub` and returns the action run when it is chosen; the
@@ -21,6 +23,10 @@ struct CommandSpec {
 };
 
 std::vector<CommandSpec>& Registry();
+
+// --skip-missing, --mixdown, --resample: how commands that read many audio files treat missing,
+// multi-channel and other-rate files (errors by default).
+void AddAudioInputFlags(CLI::App& sub, audio::DecodeOptions& decode, bool& skip_missing);
 
 // The process's command line, shell-quoted (saved beside every result).
 const std::string& CommandLine();

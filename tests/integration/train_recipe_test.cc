@@ -70,13 +70,7 @@ TEST(Adam, ThreeStepsOnAFixedBatchLowerTheLossAndLeaveDeadBn1Untouched) {
   c.group2 = {20, 32};
   torch::manual_seed(2);
   model::RawNet2 net(c);
-  std::vector<std::pair<std::string, torch::Tensor>> live;
-  auto dead = net->DeadParameters();
-  for (const auto& p : net->named_parameters()) {
-    bool is_dead = false;
-    for (const auto& d : dead) is_dead |= d.is_same(p.value());
-    if (!is_dead) live.emplace_back(p.key(), p.value());
-  }
+  auto live = net->NamedTrainableParameters();
   ASSERT_EQ(live.size() + 10, net->parameters().size());
   Adam adam(live, {1e-3, 0.9, 0.999, 1e-8, 1e-4});
   auto x = torch::randn({6, 8000}) * 0.1;

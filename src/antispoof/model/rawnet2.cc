@@ -124,22 +124,29 @@ torch::Tensor RawNet2Impl::ForwardFromFrontEnd(const torch::Tensor& features,
   return torch::log_softmax(x, 1);
 }
 
+namespace {
+bool IsDead(const std::string& name, Preactivation preactivation) {
+  return preactivation == Preactivation::kReference && name.find(".bn1.") != std::string::npos;
+}
+}  // namespace
+
 std::vector<torch::Tensor> RawNet2Impl::DeadParameters() {
   std::vector<torch::Tensor> dead;
-  if (config_.preactivation != Preactivation::kReference) return dead;
-  for (const auto& p : named_parameters()) {
-    if (p.key().find(".bn1.") != std::string::npos) dead.push_back(p.value());
-  }
+  for (const auto& p : named_parameters())
+    if (IsDead(p.key(), config_.preactivation)) dead.push_back(p.value());
   return dead;
+}
+
+std::vector<std::pair<std::string, torch::Tensor>> RawNet2Impl::NamedTrainableParameters() {
+  std::vector<std::pair<std::string, torch::Tensor>> live;
+  for (const auto& p : named_parameters())
+    if (!IsDead(p.key(), config_.preactivation)) live.emplace_back(p.key(), p.value());
+  return live;
 }
 
 std::vector<torch::Tensor> RawNet2Impl::TrainableParameters() {
   std::vector<torch::Tensor> live;
-  const bool skip_bn1 = config_.preactivation == Preactivation::kReference;
-  for (const auto& p : named_parameters()) {
-    if (skip_bn1 && p.key().find(".bn1.") != std::string::npos) continue;
-    live.push_back(p.value());
-  }
+  for (auto& [_, p] : NamedTrainableParameters()) live.push_back(p);
   return live;
 }
 

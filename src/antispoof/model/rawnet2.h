@@ -38,6 +38,8 @@ class RawNet2Impl : public torch::nn::Module {
   // Parameters that receive no gradient in the reference mode (every bn1 weight and bias); the
   // optimizer skips them as the reference's Adam does (their .grad stays undefined).
   std::vector<torch::Tensor> DeadParameters();
+  // Every other parameter, with its state_dict name (the optimizer's state is keyed by it).
+  std::vector<std::pair<std::string, torch::Tensor>> NamedTrainableParameters();
   std::vector<torch::Tensor> TrainableParameters();
 
  private:

@@ -161,16 +161,7 @@ nlohmann::json Train(const TrainOptions& o) {
   torch::manual_seed(static_cast<uint64_t>(tc.seed));
   model::RawNet2 net(config.model);
   net->to(device);
-  std::vector<std::pair<std::string, torch::Tensor>> trainable;
-  {
-    auto dead = net->DeadParameters();
-    for (const auto& p : net->named_parameters()) {
-      bool is_dead = false;
-      for (const auto& d : dead) is_dead |= d.is_same(p.value());
-      if (!is_dead) trainable.emplace_back(p.key(), p.value());
-    }
-  }
-  Adam adam(trainable, {tc.lr, tc.betas[0], tc.betas[1], tc.eps, tc.weight_decay});
+  Adam adam(net->NamedTrainableParameters(), {tc.lr, tc.betas[0], tc.betas[1], tc.eps, tc.weight_decay});
 
   Progress progress;
   if (o.resume && has_last) {
