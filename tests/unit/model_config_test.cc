@@ -98,5 +98,29 @@ TEST(Config, ResolvedYamlRoundTripsAndOverridesAreValidated) {
   EXPECT_THROW(ApplyOverride(c, "batch_size=zero"), Error);
 }
 
+TEST(Config, LearningRateScheduleIsTheReferenceByDefault) {
+  Config c = LoadConfig(Conf("rawnet2.yaml"));
+  EXPECT_EQ(c.train.lr_schedule, "constant");
+  EXPECT_EQ(c.train.warmup_steps, 0);
+  for (int64_t step : {1, 50, 1000}) EXPECT_DOUBLE_EQ(c.train.LearningRate(step, 1000), 1e-4);
+
+  ApplyOverride(c, "lr=0.001");
+  ApplyOverride(c, "warmup_steps=10");
+  ApplyOverride(c, "lr_schedule=cosine");
+  EXPECT_DOUBLE_EQ(c.train.LearningRate(1, 110), 1e-4);  // warm-up: lr * step / warmup_steps
+  EXPECT_DOUBLE_EQ(c.train.LearningRate(5, 110), 5e-4);
+  EXPECT_DOUBLE_EQ(c.train.LearningRate(10, 110), 1e-3);
+  EXPECT_NEAR(c.train.LearningRate(60, 110), 5e-4, 1e-15);  // half-way through the cosine
+  EXPECT_NEAR(c.train.LearningRate(110, 110), 0.0, 1e-15);
+  EXPECT_GT(c.train.LearningRate(30, 110), c.train.LearningRate(90, 110));
+  try {
+    ApplyOverride(c, "lr_schedule=step");
+    ADD_FAILURE() << "lr_schedule=step was accepted";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("lr_schedule"), std::string::npos) << e.what();
+  }
+  EXPECT_THROW(ApplyOverride(c, "warmup_steps=-1"), Error);
+}
+
 }  // namespace
 }  // namespace antispoof

@@ -185,6 +185,8 @@ void ReadTrain(MapReader& r, TrainConfig& t) {
   r.Read("device", t.device);
   r.Read("cache_front_end", t.cache_front_end);
   r.Read("max_train_items", t.max_train_items);
+  r.Read("lr_schedule", t.lr_schedule);
+  r.Read("warmup_steps", t.warmup_steps);
 }
 
 void ParseAasistLayout(MapReader& top, Config& c) {
@@ -264,6 +266,17 @@ void TrainConfig::Validate(const std::string& source) const {
   if (threads < 0) bad("threads", "must not be negative");
   if (device != "cpu" && !StartsWith(device, "cuda")) bad("device", "expected cpu or cuda[:N]");
   if (max_train_items < 0) bad("max_train_items", "must not be negative");
+  if (lr_schedule != "constant" && lr_schedule != "cosine")
+    bad("lr_schedule", "expected constant (the reference) or cosine, not '" + lr_schedule + "'");
+  if (warmup_steps < 0) bad("warmup_steps", "must not be negative");
+}
+
+double TrainConfig::LearningRate(int64_t step, int64_t total_steps) const {
+  if (step <= warmup_steps) return lr * static_cast<double>(step) / warmup_steps;
+  if (lr_schedule == "constant" || total_steps <= warmup_steps) return lr;
+  const double done = static_cast<double>(std::min(step, total_steps) - warmup_steps) /
+                      static_cast<double>(total_steps - warmup_steps);
+  return lr * 0.5 * (1.0 + std::cos(M_PI * done));
 }
 
 Config ParseConfig(const std::string& text, const std::string& source) {
@@ -367,7 +380,9 @@ std::string ToYaml(const Config& c) {
     << "threads: " << t.threads << "\n"
     << "device: " << t.device << "\n"
     << "cache_front_end: " << (t.cache_front_end ? "true" : "false") << "\n"
-    << "max_train_items: " << t.max_train_items << "\n";
+    << "max_train_items: " << t.max_train_items << "\n"
+    << "lr_schedule: " << t.lr_schedule << "\n"
+    << "warmup_steps: " << t.warmup_steps << "\n";
   return o.str();
 }
 

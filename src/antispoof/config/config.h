@@ -3,6 +3,7 @@
 #pragma once
 
 #include <array>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -63,6 +64,13 @@ struct TrainConfig {
   std::string device = "cpu";
   bool cache_front_end = false;
   int max_train_items = 0;  // 0 = all (for quick runs)
+  // Learning-rate schedule per optimizer step (the reference: constant lr, no warm-up):
+  // linear warm-up from lr/warmup_steps to lr over warmup_steps steps, then constant or a cosine
+  // decay to 0 at the last step of num_epochs.
+  std::string lr_schedule = "constant";  // constant | cosine
+  int warmup_steps = 0;
+  // lr for optimizer step `step` (1-based) of `total_steps`.
+  double LearningRate(int64_t step, int64_t total_steps) const;
   void Validate(const std::string& source) const;
 };
 

@@ -66,11 +66,23 @@ std::string UnescapeLua(const std::string& s) {
 }  // namespace
 
 const std::vector<SpeakerInfo>& Speakers() {
-  static const std::vector<SpeakerInfo> speakers = {
-      {"allison", "train", "LA_0101"},    {"fish_small", "train", "LA_0102"},
-      {"carlo", "dev", "LA_0103"},        {"june", "eval", "LA_0104"},
-      {"fish_big", "eval", "LA_0105"}};
+  static const std::vector<SpeakerInfo> speakers = {{"allison", "LA_0101"},
+                                                     {"fish_small", "LA_0102"},
+                                                     {"carlo", "LA_0103"},
+                                                     {"june", "LA_0104"},
+                                                     {"fish_big", "LA_0105"}};
   return speakers;
+}
+
+std::string SplitOfSource(const std::string& item, uint64_t seed) {
+  uint64_t h = 1469598103934665603ULL ^ seed;
+  for (unsigned char c : "split|" + item) h = (h ^ c) * 1099511628211ULL;
+  h ^= h >> 29;
+  switch ((h * 0x9e3779b97f4a7c15ULL) >> 61) {  // 8 buckets: 3 train, 2 dev, 3 eval
+    case 0: case 1: case 2: return "train";
+    case 3: case 4: return "dev";
+    default: return "eval";
+  }
 }
 
 std::vector<std::string> SourcePackages() {

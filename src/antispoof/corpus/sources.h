@@ -1,6 +1,7 @@
 // Bona fide sources: Asterisk core sounds (en/es/fr/it, G.722) and Fish Fillets NG Dutch voices.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -16,13 +17,16 @@ struct SourceItem {
   double est_seconds = 0;
 };
 
-// Speakers and the split each belongs to (speakers never cross splits).
+// The voices. Five voices cannot make a speaker-disjoint corpus that generalises, so every voice
+// speaks in every split; a source recording belongs to exactly one split (SplitOfSource).
 struct SpeakerInfo {
   std::string name;
-  std::string split;  // train, dev, eval
-  std::string id;     // LA-style speaker id
+  std::string id;  // LA-style speaker id
 };
 const std::vector<SpeakerInfo>& Speakers();
+
+// train, dev or eval for a source item id: a seeded hash, 3/8, 2/8 and 3/8 of the items.
+std::string SplitOfSource(const std::string& item, uint64_t seed);
 
 // Debian packages the sources come from.
 std::vector<std::string> SourcePackages();

@@ -27,6 +27,7 @@ class Adam {
   void Step();
   void ZeroGrad();
   int64_t steps() const { return steps_; }
+  void set_lr(double lr) { options_.lr = lr; }
   // "<name>.exp_avg", "<name>.exp_avg_sq", "<name>.step" (int64 scalar) per parameter with state.
   pth::StateDict State() const;
   // Error naming the key when the state does not fit these parameters.

@@ -236,6 +236,7 @@ nlohmann::json Train(const TrainOptions& o) {
                     last_path.c_str(), progress.epoch));
       adam.ZeroGrad();
       loss.backward();
+      adam.set_lr(tc.LearningRate(progress.iteration + 1, batches * tc.num_epochs));
       adam.Step();
       ++progress.iteration;
       ++n_batches;
