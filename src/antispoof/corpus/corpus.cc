@@ -121,7 +121,6 @@ class Builder {
   Signal Generate(const Planned& p, const std::string& work);
   Signal Tts(const Planned& p, const std::string& work);
   Signal Channel(const Signal& content, Rng& rng);
-  Signal G722RoundTrip(const Signal& x, const std::string& work);
   Signal ReadWav(const std::string& path);
 
   CorpusOptions opt_;
@@ -291,18 +290,6 @@ Signal Builder::Generate(const Planned& p, const std::string& work) {
   return MatchSpectrum(y, LongTermSpectrum(bona, 64), 15);
 }
 
-Signal Builder::G722RoundTrip(const Signal& x, const std::string& work) {
-  audio::WriteAudio(work + "/g722_in.wav", std::vector<float>(x.begin(), x.end()), kRate, true);
-  RunOrFail("ffmpeg G.722 round trip",
-            "ffmpeg -nostdin -hide_banner -loglevel error -threads 1 -i g722_in.wav -c:a g722 -f g722 "
-            "-y g722.g722 && ffmpeg -nostdin -hide_banner -loglevel error -threads 1 -f g722 -i "
-            "g722.g722 -ac 1 -c:a pcm_s16le -y g722_out.wav",
-            work);
-  Signal y = ReadWav(work + "/g722_out.wav");
-  y.resize(x.size(), 0.0f);
-  return y;
-}
-
 Signal Builder::Channel(const Signal& content, Rng& rng) {
   std::uniform_real_distribution<double> margin(0.08, 0.45), level(-32, -22), noise_db(-72, -62);
   int64_t lead = std::llround(margin(rng) * kRate), trail = std::llround(margin(rng) * kRate);
@@ -333,17 +320,30 @@ Signal Builder::Channel(const Signal& content, Rng& rng) {
 // The common G.722 round trip (the bona fide Asterisk sources are G.722 already), for many files
 // per ffmpeg call: each output stream has its own encoder, so a file's result does not depend on
 // the batch it is in.
-void CodecRoundTrip(const std::vector<std::string>& dirs, const std::string& work) {
+void CodecRoundTrip(const std::vector<std::string>& dirs, const std::string& work,
+                    const std::string& in = "pre.wav", const std::string& out = "post.wav") {
   std::string enc = "ffmpeg -nostdin -hide_banner -loglevel error -threads 1";
   std::string dec = enc;
-  for (const auto& d : dirs) enc += " -i " + ShellQuote(d + "/pre.wav");
+  for (const auto& d : dirs) enc += " -i " + ShellQuote(d + "/" + in);
   for (const auto& d : dirs) dec += " -f g722 -i " + ShellQuote(d + "/mid.g722");
   for (size_t i = 0; i < dirs.size(); ++i) {
     enc += Format(" -map %zu:a -c:a g722 -f g722 -y ", i) + ShellQuote(dirs[i] + "/mid.g722");
-    dec += Format(" -map %zu:a -ac 1 -c:a pcm_s16le -y ", i) + ShellQuote(dirs[i] + "/post.wav");
+    dec += Format(" -map %zu:a -ac 1 -c:a pcm_s16le -y ", i) + ShellQuote(dirs[i] + "/" + out);
   }
   RunOrFail("ffmpeg G.722 encoding", enc, work);
   RunOrFail("ffmpeg G.722 decoding", dec, work);
+}
+
+// CodecRoundTrip over `dirs` in batches of 48 files per ffmpeg call, `jobs` calls at a time.
+void BatchedCodecRoundTrip(const std::vector<std::string>& dirs, const std::string& state, const std::string& tag,
+                           int jobs, const std::string& in, const std::string& out) {
+  const size_t batch = 48;
+  ParallelFor((dirs.size() + batch - 1) / batch, jobs, [&](size_t b) {
+    std::vector<std::string> part(dirs.begin() + b * batch, dirs.begin() + std::min(dirs.size(), (b + 1) * batch));
+    std::string work = state + Format("/work/%s-%zu", tag.c_str(), b);
+    MakeDirs(work);
+    CodecRoundTrip(part, work, in, out);
+  });
 }
 
 CorpusSummary Builder::Run() {
@@ -510,35 +510,46 @@ CorpusSummary Builder::Run() {
   auto work_of = [&](size_t i) { return state_ + "/work/" + plan[i].utt; };
   std::mutex progress_mu;
   ProgressBar bar("corpus", todo.size(), "utt");
+  // The Asterisk sources arrive G.722-coded; every other file gets the same first coding before the
+  // channel, so that every file has passed G.722 twice (that one, then the common round trip) and
+  // the number of codings tells nothing.
+  auto precoded = [&](size_t i) { return plan[i].attack == "-" && EndsWith(plan[i].source->path, ".g722"); };
+  std::vector<Signal> contents(todo.size());
   ParallelFor(todo.size(), opt_.jobs, [&](size_t k) {
     const Planned& p = plan[todo[k]];
     std::string work = work_of(todo[k]);
     RemoveTree(work);
     MakeDirs(work);
     auto g0 = std::chrono::steady_clock::now();
-    Signal content = Generate(p, work);
-    // The Asterisk sources arrive G.722-coded; every other file gets the same first coding here,
-    // so that every file has passed G.722 twice (this one, then the common round trip below) and
-    // the number of codings tells nothing.
-    if (!(p.attack == "-" && EndsWith(p.source->path, ".g722"))) content = G722RoundTrip(content, work);
+    contents[k] = Generate(p, work);
     if (std::getenv("ANTISPOOF_CORPUS_TIMING"))
       std::fprintf(stderr, "timing %s %s %.3f s\n", p.utt.c_str(), std::string(p.params["generator"]).c_str(),
                    std::chrono::duration<double>(std::chrono::steady_clock::now() - g0).count());
-    Rng rng(p.seed);
-    Signal x = Channel(content, rng);
-    audio::WriteAudio(work + "/pre.wav", std::vector<float>(x.begin(), x.end()), kRate, true);
+    if (!precoded(todo[k]))
+      audio::WriteAudio(work + "/content.wav", std::vector<float>(contents[k].begin(), contents[k].end()), kRate, true);
     std::lock_guard<std::mutex> lock(progress_mu);
     bar.Add();
   });
-  const size_t batch = 48;
-  size_t batches = (todo.size() + batch - 1) / batch;
-  ParallelFor(batches, opt_.jobs, [&](size_t b) {
-    std::vector<std::string> dirs;
-    for (size_t k = b * batch; k < std::min(todo.size(), (b + 1) * batch); ++k) dirs.push_back(work_of(todo[k]));
-    std::string work = state_ + Format("/work/codec-%zu", b);
-    MakeDirs(work);
-    CodecRoundTrip(dirs, work);
+  std::vector<std::string> to_code;
+  for (size_t k = 0; k < todo.size(); ++k)
+    if (!precoded(todo[k])) to_code.push_back(work_of(todo[k]));
+  BatchedCodecRoundTrip(to_code, state_, "precode", opt_.jobs, "content.wav", "content_coded.wav");
+  ParallelFor(todo.size(), opt_.jobs, [&](size_t k) {
+    const Planned& p = plan[todo[k]];
+    std::string work = work_of(todo[k]);
+    Signal content = std::move(contents[k]);
+    if (!precoded(todo[k])) {
+      size_t n = content.size();
+      content = ReadWav(work + "/content_coded.wav");
+      content.resize(n, 0.0f);
+    }
+    Rng rng(p.seed);
+    Signal x = Channel(content, rng);
+    audio::WriteAudio(work + "/pre.wav", std::vector<float>(x.begin(), x.end()), kRate, true);
   });
+  std::vector<std::string> dirs;
+  for (size_t k = 0; k < todo.size(); ++k) dirs.push_back(work_of(todo[k]));
+  BatchedCodecRoundTrip(dirs, state_, "codec", opt_.jobs, "pre.wav", "post.wav");
   ParallelFor(todo.size(), opt_.jobs, [&](size_t k) {
     size_t i = todo[k];
     const Planned& p = plan[i];
