@@ -185,6 +185,7 @@ void ReadTrain(MapReader& r, TrainConfig& t) {
   r.Read("device", t.device);
   r.Read("cache_front_end", t.cache_front_end);
   r.Read("max_train_items", t.max_train_items);
+  r.Read("grad_accum", t.grad_accum);
 }
 
 void ParseAasistLayout(MapReader& top, Config& c) {
@@ -264,6 +265,8 @@ void TrainConfig::Validate(const std::string& source) const {
   if (threads < 0) bad("threads", "must not be negative");
   if (device != "cpu" && !StartsWith(device, "cuda")) bad("device", "expected cpu or cuda[:N]");
   if (max_train_items < 0) bad("max_train_items", "must not be negative");
+  if (grad_accum < 1) bad("grad_accum", "must be at least 1");
+  if (batch_size % grad_accum != 0) bad("grad_accum", "must divide batch_size");
 }
 
 Config ParseConfig(const std::string& text, const std::string& source) {
@@ -368,6 +371,9 @@ std::string ToYaml(const Config& c) {
     << "device: " << t.device << "\n"
     << "cache_front_end: " << (t.cache_front_end ? "true" : "false") << "\n"
     << "max_train_items: " << t.max_train_items << "\n";
+  // Written only when not 1: the config.yaml of runs made before the key existed still matches on
+  // --resume.
+  if (t.grad_accum != 1) o << "grad_accum: " << t.grad_accum << "\n";
   return o.str();
 }
 

@@ -63,6 +63,9 @@ struct TrainConfig {
   std::string device = "cpu";
   bool cache_front_end = false;
   int max_train_items = 0;  // 0 = all (for quick runs)
+  // Micro-batches per optimizer step and rank: batch_size is the whole step's batch, split over
+  // world size x grad_accum micro-batches whose losses are averaged (docs/distributed.md).
+  int grad_accum = 1;
   void Validate(const std::string& source) const;
 };
 
