@@ -60,7 +60,7 @@ antispoof::cli::Registration reg{{"train", "Train RawNet2 (or a variant) on an A
     o.command_line = antispoof::cli::CommandLine();
     o.dist = antispoof::train::ResolveDistOptions(a->dist);
     auto summary = antispoof::train::Train(o);
-    std::printf("%s\n", summary.dump(2).c_str());
+    if (o.dist.rank == 0) std::printf("%s\n", summary.dump(2).c_str());  // once per run
     return 0;
   });
 }, 20}};

@@ -13,6 +13,8 @@
 #include <sstream>
 #include <thread>
 
+#include <nlohmann/json.hpp>
+
 #include "antispoof/common/files.h"
 #include "antispoof/config/config.h"
 #include "antispoof/data/layout.h"

@@ -158,7 +158,7 @@ TEST(Sampler, RanksTimesMicroBatchesIsOneFactorisation) {
       for (int64_t k = 0; k < loader.NumBatches(); ++k) {
         auto batch = order.narrow(0, k * (step_batch / world), step_batch / world);
         for (int m = 0; m < accum; ++m) {
-          auto mb = MicroBatch(batch, m, accum);
+          auto mb = MicroBatch(batch, m, accum).contiguous();
           auto& slots = micro[{world, accum}];
           slots.resize(n / step_batch * world * accum);
           // Slot of micro-batch (k, offset r + W m).
@@ -168,8 +168,9 @@ TEST(Sampler, RanksTimesMicroBatchesIsOneFactorisation) {
       }
     }
   }
-  EXPECT_EQ(micro[{1, 4}], micro[{2, 2}]);
-  EXPECT_EQ(micro[{1, 4}], micro[{4, 1}]);
+  auto of = [&](int world, int accum) { return micro[{world, accum}]; };
+  EXPECT_EQ(of(1, 4), of(2, 2));
+  EXPECT_EQ(of(1, 4), of(4, 1));
   // And one step's micro-batches together are the single process's batch k.
   for (int k = 0; k < n / step_batch; ++k) {
     std::set<int64_t> joined;

@@ -370,10 +370,8 @@ std::string ToYaml(const Config& c) {
     << "threads: " << t.threads << "\n"
     << "device: " << t.device << "\n"
     << "cache_front_end: " << (t.cache_front_end ? "true" : "false") << "\n"
-    << "max_train_items: " << t.max_train_items << "\n";
-  // Written only when not 1: the config.yaml of runs made before the key existed still matches on
-  // --resume.
-  if (t.grad_accum != 1) o << "grad_accum: " << t.grad_accum << "\n";
+    << "max_train_items: " << t.max_train_items << "\n"
+    << "grad_accum: " << t.grad_accum << "\n";
   return o.str();
 }
 

@@ -98,8 +98,8 @@ class Distributed {
 torch::Tensor MicroBatch(const torch::Tensor& batch, int m, int count);
 
 // BatchNorm running statistics follow the first micro-batch of each step only (rank 0's shard in
-// data-parallel training, as DDP's buffer broadcast from rank 0): Keep() after its forward,
-// Restore() after every later micro-batch's forward.
+// data-parallel training, as DDP's buffer broadcast from rank 0): Keep() after its forward (and
+// backward), Restore() after every later micro-batch's backward.
 class FirstMicroBatchBuffers {
  public:
   explicit FirstMicroBatchBuffers(model::RawNet2& model);

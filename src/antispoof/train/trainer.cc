@@ -147,7 +147,8 @@ nlohmann::json Train(const TrainOptions& o) {
   if (o.resume && !has_last && FileExists(epochs_csv))
     FailAt(dir, 0, "has logs but no last.pth to resume from");
   if (o.resume && FileExists(dir + "/config.yaml")) {
-    std::string saved = ReadFile(dir + "/config.yaml");
+    // Re-emitted, so that a config.yaml written before a key existed compares with its default.
+    std::string saved = ToYaml(ParseConfig(ReadFile(dir + "/config.yaml"), dir + "/config.yaml"));
     if (saved != ToYaml(config))
       FailAt(dir + "/config.yaml", 0,
              "the run was started with another config; resume with the same config and flags");
@@ -275,11 +276,12 @@ nlohmann::json Train(const TrainOptions& o) {
       for (int m = 0; m < tc.grad_accum; ++m) {
         torch::Tensor x = MicroBatch(inputs, m, tc.grad_accum).to(device);
         torch::Tensor log_probs = cache.defined() ? net->ForwardFromFrontEnd(x) : net->forward(x);
-        if (tc.grad_accum > 1) m == 0 ? bn_buffers.Keep() : bn_buffers.Restore();
         torch::Tensor loss =
             WeightedCrossEntropy(log_probs, MicroBatch(labels, m, tc.grad_accum).to(device), class_weights);
         loss_value += loss.item<double>();
         loss.backward();
+        // After backward: the graph holds the running statistics it was built with.
+        if (tc.grad_accum > 1) m == 0 ? bn_buffers.Keep() : bn_buffers.Restore();
       }
       const std::string step_name = Format("iteration %lld", static_cast<long long>(progress.iteration + 1));
       loss_value = dist->AllReduceSum(loss_value, "summing the loss of " + step_name) / micro_batches;
