@@ -10,10 +10,9 @@
 #include <cmath>
 #include <cstdio>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <thread>
-
-#include <nlohmann/json.hpp>
 
 #include "antispoof/common/files.h"
 #include "antispoof/config/config.h"
@@ -34,7 +33,9 @@ namespace {
 using ::testing::HasSubstr;
 using Clock = std::chrono::steady_clock;
 
-double Seconds(Clock::time_point since) { return std::chrono::duration<double>(Clock::now() - since).count(); }
+double Seconds(Clock::time_point since) {
+  return std::chrono::duration<double>(Clock::now() - since).count();
+}
 
 // Largest |a - b| over every tensor of two checkpoints (weights, buffers, optimizer state).
 double MaxAbsDiff(const std::string& a, const std::string& b) {
@@ -45,7 +46,10 @@ double MaxAbsDiff(const std::string& a, const std::string& b) {
   auto diff = [&](const pth::StateDict& x, const pth::StateDict& y) {
     for (size_t i = 0; i < std::min(x.size(), y.size()); ++i) {
       EXPECT_EQ(x[i].first, y[i].first);
-      double d = (x[i].second.to(torch::kFloat64) - y[i].second.to(torch::kFloat64)).abs().max().item<double>();
+      double d = (x[i].second.to(torch::kFloat64) - y[i].second.to(torch::kFloat64))
+                     .abs()
+                     .max()
+                     .item<double>();
       most = std::max(most, d);
     }
   };
@@ -92,7 +96,8 @@ class Distributed2 : public ::testing::Test {
   // One thread per rank, so 2 ranks take what one 1-thread process takes per micro-batch and the
   // reduction order inside each kernel is the same in both runs.
   static std::string TrainArgs(const std::string& out) {
-    return "train --config '" + *config_ + "' --data-root '" + *root_ + "' --out '" + out + "' --threads 1";
+    return "train --config '" + *config_ + "' --data-root '" + *root_ + "' --out '" + out +
+           "' --threads 1";
   }
   static std::string* dir_;
   static std::string* root_;
@@ -114,8 +119,9 @@ TEST_F(Distributed2, TwoRanksEqualOneProcessAccumulatingTwoMicroBatchesAndResume
   // 24 utterances, batch 4 = 2 ranks x 2: 6 steps per epoch, 2 epochs.
   const double last = MaxAbsDiff(ddp + "/last.pth", ref + "/last.pth");
   const double best = MaxAbsDiff(ddp + "/best.pth", ref + "/best.pth");
-  std::printf("max |2 ranks - 1 process x 2 micro-batches| after 12 steps: last.pth %.3g, best.pth %.3g\n", last,
-              best);
+  std::printf(
+      "max |2 ranks - 1 process x 2 micro-batches| after 12 steps: last.pth %.3g, best.pth %.3g\n",
+      last, best);
   RecordProperty("max_abs_weight_diff", std::to_string(last));
   EXPECT_LE(last, 1e-5);
   EXPECT_LE(best, 1e-5);
@@ -133,9 +139,10 @@ TEST_F(Distributed2, TwoRanksEqualOneProcessAccumulatingTwoMicroBatchesAndResume
   EXPECT_EQ(nlohmann::json::parse(d.out), s_ddp);  // launch passes rank 0's stdout through
 
   const std::string out = *dir_ + "/ddp_killed";
-  // Rank 1 is SIGKILLed after step 8 (of 12, in the second epoch): launch stops rank 0 and names rank 1.
-  auto killed = testing::RunShell("ANTISPOOF_KILL_AT_ITERATION=8 ANTISPOOF_KILL_RANK=1 '" + testing::BinaryPath() +
-                                  "' launch -n 2 -- " + TrainArgs(out));
+  // Rank 1 is SIGKILLed after step 8 (of 12, in the second epoch): launch stops rank 0 and names
+  // rank 1.
+  auto killed = testing::RunShell("ANTISPOOF_KILL_AT_ITERATION=8 ANTISPOOF_KILL_RANK=1 '" +
+                                  testing::BinaryPath() + "' launch -n 2 -- " + TrainArgs(out));
   EXPECT_EQ(killed.exit_code, 1) << killed.err;
   EXPECT_THAT(killed.err, HasSubstr("rank 1 of 2 was killed by signal 9"));
   EXPECT_THAT(killed.err, HasSubstr("[rank 1] "));
@@ -155,13 +162,14 @@ struct RankZero {
 RankZero RunPair(const std::string& args, const std::string& rank1_env, double timeout_s) {
   const int port = FreeTcpPort();
   const std::string bin = "'" + testing::BinaryPath() + "' ";
-  const std::string common = args + " --world-size 2 --master-addr 127.0.0.1 --master-port " + std::to_string(port) +
-                             " --dist-timeout " + std::to_string(timeout_s);
+  const std::string common = args + " --world-size 2 --master-addr 127.0.0.1 --master-port " +
+                             std::to_string(port) + " --dist-timeout " + std::to_string(timeout_s);
   const auto t0 = Clock::now();
   RankZero r0;
   // Rank 0 in the foreground; rank 1 (killed or stopped by its hook) is SIGKILLed afterwards.
-  r0.result = testing::RunShell(rank1_env + " " + bin + common + " --rank 1 >/dev/null 2>&1 & pid=$!; " + bin +
-                                common + " --rank 0; rc=$?; kill -9 $pid 2>/dev/null; wait $pid 2>/dev/null; exit $rc");
+  r0.result = testing::RunShell(
+      rank1_env + " " + bin + common + " --rank 1 >/dev/null 2>&1 & pid=$!; " + bin + common +
+      " --rank 0; rc=$?; kill -9 $pid 2>/dev/null; wait $pid 2>/dev/null; exit $rc");
   r0.seconds = Seconds(t0);
   return r0;
 }
@@ -172,12 +180,14 @@ TEST_F(Distributed2, ADeadRankStopsTheOtherWithAMessage) {
   EXPECT_THAT(r.result.err, HasSubstr("rank 0 of 2: "));
   EXPECT_THAT(r.result.err, HasSubstr("iteration 3 failed"));
   EXPECT_LT(r.seconds, 60);
-  std::printf("dead rank: rank 0 stopped after %.1f s: %s", r.seconds, r.result.err.substr(r.result.err.rfind("antispoof: error")).c_str());
+  std::printf("dead rank: rank 0 stopped after %.1f s: %s", r.seconds,
+              r.result.err.substr(r.result.err.rfind("antispoof: error")).c_str());
 }
 
 TEST_F(Distributed2, AStalledRankStopsTheOtherAtTheTimeout) {
   // SIGSTOP: rank 1's connections stay open but it never answers again.
-  auto r = RunPair(TrainArgs(*dir_ + "/stalled"), "ANTISPOOF_KILL_AT_ITERATION=2 ANTISPOOF_KILL_SIGNAL=19", 3);
+  auto r = RunPair(TrainArgs(*dir_ + "/stalled"),
+                   "ANTISPOOF_KILL_AT_ITERATION=2 ANTISPOOF_KILL_SIGNAL=19", 3);
   EXPECT_EQ(r.result.exit_code, 1) << r.result.err;
   EXPECT_THAT(r.result.err, HasSubstr("rank 0 of 2: "));
   EXPECT_THAT(r.result.err, HasSubstr("--dist-timeout 3 s"));
@@ -186,11 +196,12 @@ TEST_F(Distributed2, AStalledRankStopsTheOtherAtTheTimeout) {
 }
 
 TEST_F(Distributed2, RankAndWorldSizeComeFromTheEnvironmentAndMustAgreeWithFlags) {
-  auto bad = testing::RunShell("WORLD_SIZE=2 RANK=2 MASTER_ADDR=127.0.0.1 MASTER_PORT=1 '" + testing::BinaryPath() +
-                               "' " + TrainArgs(*dir_ + "/env"));
+  auto bad = testing::RunShell("WORLD_SIZE=2 RANK=2 MASTER_ADDR=127.0.0.1 MASTER_PORT=1 '" +
+                               testing::BinaryPath() + "' " + TrainArgs(*dir_ + "/env"));
   EXPECT_EQ(bad.exit_code, 1);
   EXPECT_THAT(bad.err, HasSubstr("--rank (RANK) 2 is outside the world of size 2"));
-  auto clash = testing::RunShell("RANK=0 '" + testing::BinaryPath() + "' " + TrainArgs(*dir_ + "/env") + " --rank 1");
+  auto clash = testing::RunShell("RANK=0 '" + testing::BinaryPath() + "' " +
+                                 TrainArgs(*dir_ + "/env") + " --rank 1");
   EXPECT_EQ(clash.exit_code, 1);
   EXPECT_THAT(clash.err, HasSubstr("--rank 1 disagrees with the environment variable RANK=0"));
   auto odd = testing::RunAntispoof("launch -n 3 -- " + TrainArgs(*dir_ + "/odd"));
@@ -231,7 +242,8 @@ TEST_F(Distributed2, ShardedScoringEqualsOneProcess) {
       o.rank = rank;
       o.init_file = store;
       o.timeout_s = 60;
-      auto dist = Distributed::Create(ResolveDistOptions(o, [](const char*) { return nullptr; }), torch::kCPU);
+      auto dist = Distributed::Create(ResolveDistOptions(o, [](const char*) { return nullptr; }),
+                                      torch::kCPU);
       data::LoaderOptions shard = lo;
       shard.rank = rank;
       shard.world_size = 2;

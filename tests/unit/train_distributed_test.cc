@@ -47,8 +47,11 @@ TEST(DistOptions, DefaultIsOneProcess) {
 }
 
 TEST(DistOptions, ReadsTheTorchrunEnvironment) {
-  DistOptions o = ResolveDistOptions({}, Env({{"WORLD_SIZE", "4"}, {"RANK", "3"}, {"MASTER_ADDR", "node0"},
-                                              {"MASTER_PORT", "29500"}, {"LOCAL_RANK", "1"},
+  DistOptions o = ResolveDistOptions({}, Env({{"WORLD_SIZE", "4"},
+                                              {"RANK", "3"},
+                                              {"MASTER_ADDR", "node0"},
+                                              {"MASTER_PORT", "29500"},
+                                              {"LOCAL_RANK", "1"},
                                               {"LOCAL_WORLD_SIZE", "2"}}));
   EXPECT_EQ(o.world_size, 4);
   EXPECT_EQ(o.rank, 3);
@@ -57,7 +60,8 @@ TEST(DistOptions, ReadsTheTorchrunEnvironment) {
   EXPECT_EQ(o.local_rank, 1);
   EXPECT_EQ(o.local_world_size, 2);
   EXPECT_EQ(ThreadsForRank(3, o), 3);
-  EXPECT_EQ(ThreadsForRank(0, o), std::max(1, static_cast<int>(std::thread::hardware_concurrency()) / 2));
+  EXPECT_EQ(ThreadsForRank(0, o),
+            std::max(1, static_cast<int>(std::thread::hardware_concurrency()) / 2));
   EXPECT_EQ(DeviceForRank("cuda", o), "cuda:1");
   EXPECT_EQ(DeviceForRank("cuda:0", o), "cuda:0");
   EXPECT_EQ(DeviceForRank("cpu", o), "cpu");
@@ -80,20 +84,37 @@ TEST(DistOptions, FlagsWinOverAnEmptyEnvironmentAndMustAgreeWithASetOne) {
 }
 
 TEST(DistOptions, BadValuesNameTheFlagAndTheVariable) {
-  EXPECT_THAT(ErrorOf([] { ResolveDistOptions({}, Env({{"WORLD_SIZE", "two"}})); }), HasSubstr("WORLD_SIZE='two'"));
-  EXPECT_THAT(ErrorOf([] { ResolveDistOptions({}, Env({{"WORLD_SIZE", "0"}})); }), HasSubstr("--world-size"));
   EXPECT_THAT(ErrorOf([] {
-                ResolveDistOptions({}, Env({{"WORLD_SIZE", "2"}, {"RANK", "2"}, {"MASTER_ADDR", "h"},
-                                            {"MASTER_PORT", "1"}}));
+                ResolveDistOptions({}, Env({{"WORLD_SIZE", "two"}}));
               }),
-              HasSubstr("--rank (RANK) 2 is outside the world of size 2"));
-  EXPECT_THAT(ErrorOf([] { ResolveDistOptions({}, Env({{"WORLD_SIZE", "2"}})); }), HasSubstr("MASTER_ADDR"));
-  EXPECT_THAT(ErrorOf([] { ResolveDistOptions({}, Env({{"WORLD_SIZE", "2"}, {"MASTER_ADDR", "h"}})); }),
+              HasSubstr("WORLD_SIZE='two'"));
+  EXPECT_THAT(ErrorOf([] {
+                ResolveDistOptions({}, Env({{"WORLD_SIZE", "0"}}));
+              }),
+              HasSubstr("--world-size"));
+  EXPECT_THAT(
+      ErrorOf([] {
+        ResolveDistOptions(
+            {},
+            Env({{"WORLD_SIZE", "2"}, {"RANK", "2"}, {"MASTER_ADDR", "h"}, {"MASTER_PORT", "1"}}));
+      }),
+      HasSubstr("--rank (RANK) 2 is outside the world of size 2"));
+  EXPECT_THAT(ErrorOf([] {
+                ResolveDistOptions({}, Env({{"WORLD_SIZE", "2"}}));
+              }),
+              HasSubstr("MASTER_ADDR"));
+  EXPECT_THAT(ErrorOf([] {
+                ResolveDistOptions({}, Env({{"WORLD_SIZE", "2"}, {"MASTER_ADDR", "h"}}));
+              }),
               HasSubstr("--master-port (MASTER_PORT)"));
-  EXPECT_THAT(ErrorOf([] { ResolveDistOptions({}, Env({{"MASTER_PORT", "70000"}})); }), HasSubstr("70000"));
+  EXPECT_THAT(ErrorOf([] {
+                ResolveDistOptions({}, Env({{"MASTER_PORT", "70000"}}));
+              }),
+              HasSubstr("70000"));
   DistOptions bad_timeout;
   bad_timeout.timeout_s = 0;
-  EXPECT_THAT(ErrorOf([&] { ResolveDistOptions(bad_timeout, Env({})); }), HasSubstr("--dist-timeout"));
+  EXPECT_THAT(ErrorOf([&] { ResolveDistOptions(bad_timeout, Env({})); }),
+              HasSubstr("--dist-timeout"));
   DistOptions file;
   file.world_size = 2;
   file.rank = 0;
@@ -130,7 +151,8 @@ TEST(Sampler, ShardsAreDisjointCoverTheEpochAndReshuffleEachEpoch) {
           auto shard = loader.EpochOrder(epoch);
           EXPECT_EQ(static_cast<int>(shard.size()), n / world);  // drop_last: equal shards
           EXPECT_EQ(loader.NumBatches(), (n / world) / 2);
-          for (auto i : shard) EXPECT_TRUE(seen.insert(i).second) << "item " << i << " in two shards";
+          for (auto i : shard)
+            EXPECT_TRUE(seen.insert(i).second) << "item " << i << " in two shards";
           total += shard.size();
         }
         // Together: the first world * floor(n / world) positions of the seeded permutation.
@@ -149,7 +171,8 @@ TEST(Sampler, ShardsAreDisjointCoverTheEpochAndReshuffleEachEpoch) {
 // same order, with r + W m the micro-batch's offset and stride W M.
 TEST(Sampler, RanksTimesMicroBatchesIsOneFactorisation) {
   const int n = 40, step_batch = 8;
-  std::map<std::pair<int, int>, std::vector<std::vector<int64_t>>> micro;  // (W, M) -> micro-batches
+  std::map<std::pair<int, int>, std::vector<std::vector<int64_t>>>
+      micro;  // (W, M) -> micro-batches
   for (auto [world, accum] : std::vector<std::pair<int, int>>{{1, 4}, {2, 2}, {4, 1}, {1, 1}}) {
     for (int r = 0; r < world; ++r) {
       data::BatchLoader loader(Items(n), Sharded(step_batch / world, r, world));
@@ -208,7 +231,8 @@ TEST(Distributed, TwoRanksAverageGatherAndCompare) {
       o.timeout_s = 30;
       o.bucket_mb = 40.0 / (1024 * 1024);  // 40 bytes: several buckets
       auto dist = Distributed::Create(ResolveDistOptions(o, Env({})), torch::kCPU);
-      std::vector<torch::Tensor> ts = {torch::full({3}, 1.0f + rank), torch::full({2, 5}, 10.0f * (rank + 1)),
+      std::vector<torch::Tensor> ts = {torch::full({3}, 1.0f + rank),
+                                       torch::full({2, 5}, 10.0f * (rank + 1)),
                                        torch::full({4}, rank ? 3.0 : 1.0, torch::kFloat64)};
       dist->AllReduceMean(ts, 2, "test all-reduce");
       reduced[rank] = ts;
@@ -234,7 +258,8 @@ TEST(Distributed, TwoRanksAverageGatherAndCompare) {
     EXPECT_TRUE(torch::equal(reduced[r][2], torch::full({4}, 2.0, torch::kFloat64)));
     ASSERT_EQ(gathered[r].size(), 2u);
     EXPECT_TRUE(torch::equal(gathered[r][0], torch::arange(6, torch::kFloat64).reshape({3, 2})));
-    EXPECT_TRUE(torch::equal(gathered[r][1], torch::arange(4, torch::kFloat64).reshape({2, 2}) + 100));
+    EXPECT_TRUE(
+        torch::equal(gathered[r][1], torch::arange(4, torch::kFloat64).reshape({2, 2}) + 100));
     EXPECT_THAT(mismatch[r], HasSubstr("the test values differs between rank"));
   }
 }

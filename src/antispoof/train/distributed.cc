@@ -43,8 +43,9 @@ int Resolve(int flag_value, const IntSetting& s, const EnvLookup& getenv, int fa
   }
   if (flag_value >= 0) {
     if (env_value && *env_value != flag_value)
-      Fail(Format("%s %d disagrees with the environment variable %s=%lld: give one or make them equal",
-                  s.flag, flag_value, s.env, *env_value));
+      Fail(Format(
+          "%s %d disagrees with the environment variable %s=%lld: give one or make them equal",
+          s.flag, flag_value, s.env, *env_value));
     return flag_value;
   }
   return env_value ? static_cast<int>(*env_value) : fallback;
@@ -55,44 +56,55 @@ bool IsLoopback(const std::string& host) {
 }
 
 std::string WorkError(const DistOptions& o, const std::string& what, const std::string& cause) {
-  return Format("rank %d of %d: %s failed: %s (another rank stopped, or did not answer within "
-                "--dist-timeout %g s)", o.rank, o.world_size, what.c_str(), cause.c_str(), o.timeout_s);
+  return Format(
+      "rank %d of %d: %s failed: %s (another rank stopped, or did not answer within "
+      "--dist-timeout %g s)",
+      o.rank, o.world_size, what.c_str(), cause.c_str(), o.timeout_s);
 }
 
 }  // namespace
 
 DistOptions ResolveDistOptions(const DistOptions& flags, const EnvLookup& getenv_in) {
-  EnvLookup getenv = getenv_in ? getenv_in : EnvLookup([](const char* n) { return std::getenv(n); });
+  EnvLookup getenv =
+      getenv_in ? getenv_in : EnvLookup([](const char* n) { return std::getenv(n); });
   DistOptions o = flags;
   o.world_size = Resolve(flags.world_size, {"--world-size", kWorldSizeEnv}, getenv, 1);
   o.rank = Resolve(flags.rank, {"--rank", kRankEnv}, getenv, 0);
   o.master_port = Resolve(flags.master_port, {"--master-port", kMasterPortEnv}, getenv, 0);
   o.local_rank = Resolve(flags.local_rank, {"the local rank", kLocalRankEnv}, getenv, -1);
-  o.local_world_size = Resolve(flags.local_world_size, {"the local world size", kLocalWorldSizeEnv}, getenv, -1);
+  o.local_world_size =
+      Resolve(flags.local_world_size, {"the local world size", kLocalWorldSizeEnv}, getenv, -1);
   const char* addr_env = getenv(kMasterAddrEnv);
   if (o.master_addr.empty()) {
     if (addr_env != nullptr) o.master_addr = Trim(addr_env);
   } else if (addr_env != nullptr && *addr_env != '\0' && Trim(addr_env) != o.master_addr) {
-    Fail(Format("--master-addr %s disagrees with the environment variable %s=%s: give one or make them "
-                "equal", o.master_addr.c_str(), kMasterAddrEnv, addr_env));
+    Fail(Format(
+        "--master-addr %s disagrees with the environment variable %s=%s: give one or make them "
+        "equal",
+        o.master_addr.c_str(), kMasterAddrEnv, addr_env));
   }
-  if (o.world_size < 1) Fail(Format("--world-size (%s) must be at least 1, got %d", kWorldSizeEnv, o.world_size));
+  if (o.world_size < 1)
+    Fail(Format("--world-size (%s) must be at least 1, got %d", kWorldSizeEnv, o.world_size));
   if (o.rank >= o.world_size)
-    Fail(Format("--rank (%s) %d is outside the world of size %d (ranks are 0..%d)", kRankEnv, o.rank,
-                o.world_size, o.world_size - 1));
+    Fail(Format("--rank (%s) %d is outside the world of size %d (ranks are 0..%d)", kRankEnv,
+                o.rank, o.world_size, o.world_size - 1));
   if (o.master_port > 65535)
-    Fail(Format("--master-port (%s) %d is not a TCP port (1..65535)", kMasterPortEnv, o.master_port));
+    Fail(Format("--master-port (%s) %d is not a TCP port (1..65535)", kMasterPortEnv,
+                o.master_port));
   if (!(o.timeout_s > 0)) Fail(Format("--dist-timeout must be positive, got %g", o.timeout_s));
-  if (!(o.bucket_mb > 0)) Fail(Format("the all-reduce bucket size must be positive, got %g MB", o.bucket_mb));
+  if (!(o.bucket_mb > 0))
+    Fail(Format("the all-reduce bucket size must be positive, got %g MB", o.bucket_mb));
   if (o.backend != "auto" && o.backend != "gloo" && o.backend != "nccl")
     Fail("--dist-backend '" + o.backend + "': expected auto, gloo or nccl");
   if (o.world_size > 1 && o.init_file.empty()) {
     if (o.master_addr.empty())
-      Fail(Format("a world of size %d needs a rendezvous: --master-addr (%s) and --master-port (%s), or "
-                  "--dist-init-file", o.world_size, kMasterAddrEnv, kMasterPortEnv));
+      Fail(Format(
+          "a world of size %d needs a rendezvous: --master-addr (%s) and --master-port (%s), or "
+          "--dist-init-file",
+          o.world_size, kMasterAddrEnv, kMasterPortEnv));
     if (o.master_port == 0)
-      Fail(Format("a world of size %d needs --master-port (%s), the port rank 0 listens on", o.world_size,
-                  kMasterPortEnv));
+      Fail(Format("a world of size %d needs --master-port (%s), the port rank 0 listens on",
+                  o.world_size, kMasterPortEnv));
   }
   // Without LOCAL_WORLD_SIZE (torchrun and `antispoof launch` set it) a rank assumes it has the
   // host to itself.
@@ -132,12 +144,14 @@ Distributed::Distributed(DistOptions options, std::string backend, std::unique_p
 
 Distributed::~Distributed() = default;
 
-std::unique_ptr<Distributed> Distributed::Create(const DistOptions& in, const torch::Device& device) {
+std::unique_ptr<Distributed> Distributed::Create(const DistOptions& in,
+                                                 const torch::Device& device) {
   DistOptions o = in;
   if (o.world_size < 1) o = ResolveDistOptions(in, [](const char*) { return nullptr; });
   auto impl = std::make_unique<Impl>();
   impl->device = device;
-  if (o.world_size == 1) return std::unique_ptr<Distributed>(new Distributed(o, "none", std::move(impl)));
+  if (o.world_size == 1)
+    return std::unique_ptr<Distributed>(new Distributed(o, "none", std::move(impl)));
 
   std::string backend = o.backend;
   if (backend == "auto") {
@@ -188,16 +202,18 @@ std::unique_ptr<Distributed> Distributed::Create(const DistOptions& in, const to
       no->timeout = timeout;
       impl->group = c10::make_intrusive<c10d::ProcessGroupNCCL>(store, o.rank, o.world_size, no);
 #else
-      Fail("--dist-backend nccl: this build has no NCCL (LibTorch without CUDA, or built without "
-           "ANTISPOOF_WITH_NCCL)");
+      Fail(
+          "--dist-backend nccl: this build has no NCCL (LibTorch without CUDA, or built without "
+          "ANTISPOOF_WITH_NCCL)");
 #endif
     }
   } catch (const Error&) {
     throw;
   } catch (const std::exception& e) {
-    Fail(Format("rank %d of %d: joining the process group at %s failed: %s (every rank must start within "
-                "--dist-timeout %g s and reach that address)", o.rank, o.world_size, rendezvous.c_str(),
-                e.what(), o.timeout_s));
+    Fail(Format(
+        "rank %d of %d: joining the process group at %s failed: %s (every rank must start within "
+        "--dist-timeout %g s and reach that address)",
+        o.rank, o.world_size, rendezvous.c_str(), e.what(), o.timeout_s));
   }
   auto dist = std::unique_ptr<Distributed>(new Distributed(o, backend, std::move(impl)));
   dist->Barrier("the first barrier");
@@ -221,7 +237,8 @@ void Distributed::AllReduceMean(const std::vector<torch::Tensor>& tensors, doubl
   int64_t bytes = 0;
   for (const auto& t : tensors) {
     const int64_t b = t.numel() * static_cast<int64_t>(t.element_size());
-    if (buckets.empty() || bytes + b > bucket_bytes || buckets.back().members.front().scalar_type() != t.scalar_type()) {
+    if (buckets.empty() || bytes + b > bucket_bytes ||
+        buckets.back().members.front().scalar_type() != t.scalar_type()) {
       buckets.emplace_back();
       bytes = 0;
     }
@@ -266,11 +283,13 @@ void Distributed::Broadcast(const std::vector<torch::Tensor>& tensors, const std
   }
 }
 
-std::vector<torch::Tensor> Distributed::AllGatherRows(const torch::Tensor& rows, const std::string& what) {
+std::vector<torch::Tensor> Distributed::AllGatherRows(const torch::Tensor& rows,
+                                                      const std::string& what) {
   if (world_size() == 1) return {rows};
   const int64_t k = rows.size(1);
   std::vector<std::vector<at::Tensor>> counts(1);
-  for (int r = 0; r < world_size(); ++r) counts[0].push_back(torch::zeros({1}, torch::kInt64).to(impl_->device));
+  for (int r = 0; r < world_size(); ++r)
+    counts[0].push_back(torch::zeros({1}, torch::kInt64).to(impl_->device));
   std::vector<at::Tensor> mine{torch::tensor({rows.size(0)}, torch::kInt64).to(impl_->device)};
   impl_->Wait(impl_->group->allgather(counts, mine), options_, what + " (row counts)");
   int64_t most = 0;
@@ -282,7 +301,8 @@ std::vector<torch::Tensor> Distributed::AllGatherRows(const torch::Tensor& rows,
   torch::Tensor padded = torch::zeros({most, k}, torch::kFloat64);
   if (rows.size(0) > 0) padded.narrow(0, 0, rows.size(0)).copy_(rows);
   std::vector<std::vector<at::Tensor>> out(1);
-  for (int r = 0; r < world_size(); ++r) out[0].push_back(torch::zeros({most, k}, torch::kFloat64).to(impl_->device));
+  for (int r = 0; r < world_size(); ++r)
+    out[0].push_back(torch::zeros({most, k}, torch::kFloat64).to(impl_->device));
   std::vector<at::Tensor> in{padded.to(impl_->device)};
   impl_->Wait(impl_->group->allgather(out, in), options_, what);
   std::vector<torch::Tensor> result;
@@ -293,13 +313,14 @@ std::vector<torch::Tensor> Distributed::AllGatherRows(const torch::Tensor& rows,
 void Distributed::CheckSame(const std::vector<double>& values, const std::string& what) {
   if (world_size() == 1) return;
   torch::Tensor mine = torch::from_blob(const_cast<double*>(values.data()),
-                                        {1, static_cast<int64_t>(values.size())}, torch::kFloat64).clone();
+                                        {1, static_cast<int64_t>(values.size())}, torch::kFloat64)
+                           .clone();
   auto all = AllGatherRows(mine, "comparing " + what);
   for (int r = 0; r < world_size(); ++r) {
     if (all[r].numel() != mine.numel() ||
         std::memcmp(all[r].data_ptr<double>(), values.data(), values.size() * sizeof(double)) != 0)
-      Fail(Format("rank %d of %d: %s differs between rank %d and rank %d", rank(), world_size(), what.c_str(),
-                  rank(), r));
+      Fail(Format("rank %d of %d: %s differs between rank %d and rank %d", rank(), world_size(),
+                  what.c_str(), rank(), r));
   }
 }
 
@@ -363,8 +384,9 @@ ScoringResult ScoreSharded(Distributed& dist, model::RawNet2& model, data::Batch
   for (int r = 0; r < w; ++r) {
     const int64_t expected = (static_cast<int64_t>(items.size()) - r + w - 1) / w;
     if (all[r].size(0) != expected)
-      Fail(Format("rank %d of %d: rank %d scored %lld of the %s items, expected %lld", dist.rank(), w, r,
-                  static_cast<long long>(all[r].size(0)), label.c_str(), static_cast<long long>(expected)));
+      Fail(Format("rank %d of %d: rank %d scored %lld of the %s items, expected %lld", dist.rank(),
+                  w, r, static_cast<long long>(all[r].size(0)), label.c_str(),
+                  static_cast<long long>(expected)));
     all[r] = all[r].contiguous();
     parts.push_back(all[r].accessor<double, 2>());
   }

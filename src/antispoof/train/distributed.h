@@ -27,16 +27,16 @@ inline constexpr const char* kLocalWorldSizeEnv = "LOCAL_WORLD_SIZE";
 
 struct DistOptions {
   // -1 / "" = not given (ResolveDistOptions fills them from the environment or defaults).
-  int world_size = -1;       // 1 = a single process, no process group
+  int world_size = -1;  // 1 = a single process, no process group
   int rank = -1;
-  int local_rank = -1;       // rank among the processes of this host (CUDA device, threads)
+  int local_rank = -1;  // rank among the processes of this host (CUDA device, threads)
   int local_world_size = -1;
-  std::string master_addr;   // TCPStore host; rank 0 serves it on master_port
+  std::string master_addr;  // TCPStore host; rank 0 serves it on master_port
   int master_port = -1;
-  std::string init_file;     // a FileStore on a shared file system instead of a TCPStore
+  std::string init_file;         // a FileStore on a shared file system instead of a TCPStore
   std::string backend = "auto";  // auto (nccl for CUDA when built with it, else gloo) | gloo | nccl
-  double timeout_s = 300;        // every rendezvous and collective; a dead or stalled rank fails here
-  double bucket_mb = 25;         // gradient all-reduce bucket size
+  double timeout_s = 300;  // every rendezvous and collective; a dead or stalled rank fails here
+  double bucket_mb = 25;   // gradient all-reduce bucket size
 };
 
 // Returns `flags` completed from the environment (`getenv`, std::getenv by default) and checked:
@@ -58,7 +58,8 @@ std::string DeviceForRank(const std::string& device, const DistOptions& options)
 class Distributed {
  public:
   // Rendezvous with the other ranks (blocks until all have joined, at most timeout_s).
-  static std::unique_ptr<Distributed> Create(const DistOptions& options, const torch::Device& device);
+  static std::unique_ptr<Distributed> Create(const DistOptions& options,
+                                             const torch::Device& device);
   ~Distributed();
   Distributed(const Distributed&) = delete;
   Distributed& operator=(const Distributed&) = delete;

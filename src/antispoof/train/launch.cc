@@ -59,7 +59,8 @@ void Emit(Stream& s, bool flush) {
   while (true) {
     size_t end = s.pending.find_first_of("\n\r", start);
     if (end == std::string::npos) break;
-    if (end > start) WriteAll(2, Format("[rank %d] ", s.rank) + s.pending.substr(start, end - start) + "\n");
+    if (end > start)
+      WriteAll(2, Format("[rank %d] ", s.rank) + s.pending.substr(start, end - start) + "\n");
     start = end + 1;
   }
   s.pending.erase(0, start);
@@ -81,7 +82,8 @@ std::string Describe(int status) {
 std::string SelfExecutable() {
   std::vector<char> buf(4096);
   ssize_t n = ::readlink("/proc/self/exe", buf.data(), buf.size() - 1);
-  if (n <= 0) Fail(std::string("launch: cannot find this program (/proc/self/exe): ") + std::strerror(errno));
+  if (n <= 0)
+    Fail(std::string("launch: cannot find this program (/proc/self/exe): ") + std::strerror(errno));
   return std::string(buf.data(), static_cast<size_t>(n));
 }
 
@@ -114,7 +116,8 @@ int LaunchLocal(const LaunchOptions& o) {
   if (o.args.empty()) Fail("launch: no command given: antispoof launch -n N -- train ...");
   const std::string exe = o.executable.empty() ? SelfExecutable() : o.executable;
   const int port = o.master_port > 0 ? o.master_port : FreeTcpPort(o.master_addr);
-  std::fprintf(stderr, "launch: %d ranks, rendezvous at %s:%d\n", o.nprocs, o.master_addr.c_str(), port);
+  std::fprintf(stderr, "launch: %d ranks, rendezvous at %s:%d\n", o.nprocs, o.master_addr.c_str(),
+               port);
   std::fflush(stderr);
 
   std::vector<Child> children(o.nprocs);
@@ -203,7 +206,8 @@ int LaunchLocal(const LaunchOptions& o) {
       if (!ok && failed_rank < 0 && !terminating) {
         failed_rank = r;
         failed_status = status;
-        std::fprintf(stderr, "launch: rank %d %s; stopping the other ranks\n", r, Describe(status).c_str());
+        std::fprintf(stderr, "launch: rank %d %s; stopping the other ranks\n", r,
+                     Describe(status).c_str());
         std::fflush(stderr);
         for (const auto& other : children)
           if (other.running) ::kill(other.pid, SIGTERM);
@@ -219,8 +223,10 @@ int LaunchLocal(const LaunchOptions& o) {
     }
   }
   if (failed_rank >= 0) {
-    std::fprintf(stderr, "antispoof launch: rank %d of %d %s (first failure; the other ranks were stopped)\n",
-                 failed_rank, o.nprocs, Describe(failed_status).c_str());
+    std::fprintf(
+        stderr,
+        "antispoof launch: rank %d of %d %s (first failure; the other ranks were stopped)\n",
+        failed_rank, o.nprocs, Describe(failed_status).c_str());
     return 1;
   }
   return 0;
