@@ -13,6 +13,7 @@ struct TrainArgs {
   bool resume = false, skip_missing = false;
   antispoof::audio::DecodeOptions decode;
   std::vector<std::string> overrides;
+  antispoof::train::DistOptions dist;
 };
 
 antispoof::cli::Registration reg{{"train", "Train RawNet2 (or a variant) on an ASVspoof LA layout",
@@ -30,6 +31,16 @@ antispoof::cli::Registration reg{{"train", "Train RawNet2 (or a variant) on an A
   sub.add_option("--set", a->overrides, "Override any config key: KEY=VALUE (e.g. model.nb_samp=32000)");
   sub.add_flag("--resume", a->resume, "Continue the run in --out from its last.pth");
   antispoof::cli::AddAudioInputFlags(sub, a->decode, a->skip_missing);
+  auto* d = sub.add_option_group("Data-parallel training", "docs/distributed.md; `antispoof launch` sets these");
+  d->add_option("--world-size", a->dist.world_size, "Number of ranks (env WORLD_SIZE; default 1)");
+  d->add_option("--rank", a->dist.rank, "This process's rank, 0..world size - 1 (env RANK)");
+  d->add_option("--master-addr", a->dist.master_addr, "Rank 0's host, the TCPStore rendezvous (env MASTER_ADDR)");
+  d->add_option("--master-port", a->dist.master_port, "Rank 0's rendezvous port (env MASTER_PORT)");
+  d->add_option("--dist-init-file", a->dist.init_file,
+                "Rendezvous through a new file on a shared file system (FileStore) instead");
+  d->add_option("--dist-backend", a->dist.backend, "auto (nccl for CUDA when built with it, else gloo), gloo, nccl");
+  d->add_option("--dist-timeout", a->dist.timeout_s,
+                "Seconds a rendezvous or collective may wait for the other ranks (default 300)");
   return std::function<int()>([a] {
     antispoof::train::TrainOptions o;
     o.config = antispoof::LoadConfig(a->config);
@@ -47,8 +58,9 @@ antispoof::cli::Registration reg{{"train", "Train RawNet2 (or a variant) on an A
     o.decode = a->decode;
     o.decode.sample_rate = o.config.model.sample_rate;
     o.command_line = antispoof::cli::CommandLine();
+    o.dist = antispoof::train::ResolveDistOptions(a->dist);
     auto summary = antispoof::train::Train(o);
-    std::printf("%s\n", summary.dump(2).c_str());
+    if (o.dist.rank == 0) std::printf("%s\n", summary.dump(2).c_str());  // once per run
     return 0;
   });
 }, 20}};

@@ -187,6 +187,7 @@ void ReadTrain(MapReader& r, TrainConfig& t) {
   r.Read("max_train_items", t.max_train_items);
   r.Read("lr_schedule", t.lr_schedule);
   r.Read("warmup_steps", t.warmup_steps);
+  r.Read("grad_accum", t.grad_accum);
 }
 
 void ParseAasistLayout(MapReader& top, Config& c) {
@@ -269,6 +270,8 @@ void TrainConfig::Validate(const std::string& source) const {
   if (lr_schedule != "constant" && lr_schedule != "cosine")
     bad("lr_schedule", "expected constant (the reference) or cosine, not '" + lr_schedule + "'");
   if (warmup_steps < 0) bad("warmup_steps", "must not be negative");
+  if (grad_accum < 1) bad("grad_accum", "must be at least 1");
+  if (batch_size % grad_accum != 0) bad("grad_accum", "must divide batch_size");
 }
 
 double TrainConfig::LearningRate(int64_t step, int64_t total_steps) const {
@@ -382,7 +385,8 @@ std::string ToYaml(const Config& c) {
     << "cache_front_end: " << (t.cache_front_end ? "true" : "false") << "\n"
     << "max_train_items: " << t.max_train_items << "\n"
     << "lr_schedule: " << t.lr_schedule << "\n"
-    << "warmup_steps: " << t.warmup_steps << "\n";
+    << "warmup_steps: " << t.warmup_steps << "\n"
+    << "grad_accum: " << t.grad_accum << "\n";
   return o.str();
 }
 

@@ -71,6 +71,9 @@ struct TrainConfig {
   int warmup_steps = 0;
   // lr for optimizer step `step` (1-based) of `total_steps`.
   double LearningRate(int64_t step, int64_t total_steps) const;
+  // Micro-batches per optimizer step and rank: batch_size is the whole step's batch, split over
+  // world size x grad_accum micro-batches whose losses are averaged (docs/distributed.md).
+  int grad_accum = 1;
   void Validate(const std::string& source) const;
 };
 

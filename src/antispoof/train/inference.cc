@@ -30,6 +30,7 @@ ScoringResult ScoreWithLoader(model::RawNet2& model, data::BatchLoader& loader,
       item.attack = batch->attacks[i];
       item.label = labels[i];
       item.score = a[i][1];
+      item.spoof_log_prob = a[i][0];
       item.predicted_bonafide = a[i][1] > a[i][0];
       if (item.label == 0 || item.label == 1) {
         double w = class_weights[item.label];

@@ -18,6 +18,7 @@ struct ScoredItem {
   std::string attack;
   int64_t label = -1;  // 1 bona fide, 0 spoof, -1 unknown
   double score = 0;    // log P(bona fide): higher = more bona fide
+  double spoof_log_prob = 0;  // log P(spoof), the other output
   bool predicted_bonafide = false;  // argmax of the two outputs
 };
 

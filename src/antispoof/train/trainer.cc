@@ -97,6 +97,8 @@ torch::Tensor PrecomputeFrontEnd(model::RawNet2& net, const std::vector<data::It
   data::LoaderOptions lo = base;
   lo.shuffle = false;
   lo.drop_last = false;
+  lo.rank = 0;
+  lo.world_size = 1;
   data::BatchLoader loader(items, lo);
   torch::NoGradGuard no_grad;
   torch::Tensor cache;
@@ -116,6 +118,16 @@ torch::Tensor PrecomputeFrontEnd(model::RawNet2& net, const std::vector<data::It
 
 std::string Num(double v) { return Format("%.9g", v); }
 
+nlohmann::json SummaryJson(const Progress& progress, const Config& config, int64_t parameters) {
+  return {{"best_epoch", progress.best_epoch},
+          {"best_dev_eer", progress.best_dev_eer},
+          {"epochs_done", progress.epoch},
+          {"total_train_time_s", progress.train_time_s},
+          {"parameters", parameters},
+          {"seed", config.train.seed},
+          {"model_name", config.model.attention == Attention::kNone ? "RawNet2" : "RawNet2-SE"}};
+}
+
 }  // namespace
 
 nlohmann::json Train(const TrainOptions& o) {
@@ -126,28 +138,38 @@ nlohmann::json Train(const TrainOptions& o) {
   const std::string last_path = dir + "/last.pth", best_path = dir + "/best.pth";
   const std::string train_log = dir + "/train_log.csv", epochs_csv = dir + "/epochs.csv";
 
-  MakeDirs(dir);
+  // Rank 0 writes the run directory; every rank reads it (--resume).
+  const bool writer = o.dist.rank == 0;
+  if (writer) MakeDirs(dir);
   const bool has_last = FileExists(last_path);
   if (!o.resume && (has_last || FileExists(epochs_csv)))
     FailAt(dir, 0, "already holds a run: pass --resume to continue it, or choose another --out");
   if (o.resume && !has_last && FileExists(epochs_csv))
     FailAt(dir, 0, "has logs but no last.pth to resume from");
   if (o.resume && FileExists(dir + "/config.yaml")) {
-    std::string saved = ReadFile(dir + "/config.yaml");
+    // Re-emitted, so that a config.yaml written before a key existed compares with its default.
+    std::string saved = ToYaml(ParseConfig(ReadFile(dir + "/config.yaml"), dir + "/config.yaml"));
     if (saved != ToYaml(config))
       FailAt(dir + "/config.yaml", 0,
              "the run was started with another config; resume with the same config and flags");
   }
 
-  const int threads = model::ConfigureThreads(tc.threads);
-  const torch::Device device = model::ParseDevice(tc.device);
+  const int threads = model::ConfigureThreads(ThreadsForRank(tc.threads, o.dist));
+  const torch::Device device = model::ParseDevice(DeviceForRank(tc.device, o.dist));
+  // One step's batch_size items are split over world_size ranks x grad_accum micro-batches.
+  const int micro_batches = o.dist.world_size * tc.grad_accum;
+  if (tc.batch_size % micro_batches != 0)
+    Fail(Format("batch_size %d does not split over world size %d x grad_accum %d micro-batches: make it a "
+                "multiple of %d", tc.batch_size, o.dist.world_size, tc.grad_accum, micro_batches));
+  const int64_t rank_batch = tc.batch_size / o.dist.world_size;
 
   // Data first: a config/data mismatch stops before anything is written or trained.
   data::Dataset train_ds = LoadSplit(o, data::Split::kTrain);
   data::Dataset dev_ds = LoadSplit(o, data::Split::kDev);
   std::vector<data::Item> train_items = Subset(train_ds.items, tc.max_train_items, tc.seed);
 
-  WriteFileAtomic(dir + "/config.yaml", ToYaml(config));
+  std::unique_ptr<Distributed> dist = Distributed::Create(o.dist, device);
+  if (writer) WriteFileAtomic(dir + "/config.yaml", ToYaml(config));
   nlohmann::json run = {{"seed", tc.seed},
                         {"command", o.command_line},
                         {"versions", Versions()},
@@ -155,8 +177,10 @@ nlohmann::json Train(const TrainOptions& o) {
                         {"threads", threads},
                         {"data_root", fs::absolute(o.data_root).lexically_normal().string()},
                         {"train_items", train_items.size()},
-                        {"dev_items", dev_ds.items.size()}};
-  if (!o.resume || !FileExists(dir + "/run.json")) WriteJson(dir + "/run.json", run);
+                        {"dev_items", dev_ds.items.size()},
+                        {"world_size", dist->world_size()},
+                        {"dist_backend", dist->backend()}};
+  if (writer && (!o.resume || !FileExists(dir + "/run.json"))) WriteJson(dir + "/run.json", run);
 
   torch::manual_seed(static_cast<uint64_t>(tc.seed));
   model::RawNet2 net(config.model);
@@ -174,22 +198,32 @@ nlohmann::json Train(const TrainOptions& o) {
     std::fprintf(stderr, "resuming %s after epoch %d (iteration %lld)\n", dir.c_str(), progress.epoch,
                  static_cast<long long>(progress.iteration));
   }
-  TruncateCsvToEpoch(train_log, progress.epoch);
-  TruncateCsvToEpoch(epochs_csv, progress.epoch);
+  // Every rank starts from rank 0's state, and from the same checkpoint.
+  dist->CheckSame({static_cast<double>(progress.epoch), static_cast<double>(progress.iteration)},
+                  "the epoch and iteration resumed from (every rank reads " + last_path +
+                      ": a shared file system, or a copy on every host)");
+  BroadcastModel(*dist, net, false);
+  if (writer) {
+    TruncateCsvToEpoch(train_log, progress.epoch);
+    TruncateCsvToEpoch(epochs_csv, progress.epoch);
+  }
 
   data::LoaderOptions lo;
-  lo.batch_size = tc.batch_size;
+  lo.batch_size = rank_batch;
   lo.shuffle = true;
   lo.seed = static_cast<uint64_t>(tc.seed);
   lo.drop_last = true;
   lo.num_workers = tc.num_workers;
   lo.nb_samp = config.model.nb_samp;
   lo.decode = o.decode;
+  lo.rank = dist->rank();
+  lo.world_size = dist->world_size();
   data::BatchLoader train_loader(train_items, lo);
   if (train_loader.NumBatches() == 0)
     Fail(Format("the training split has %zu utterances, fewer than one batch of %d (the last partial "
                 "batch is dropped as in the reference)", train_items.size(), tc.batch_size));
   data::LoaderOptions dev_lo = lo;
+  dev_lo.batch_size = tc.batch_size;
   dev_lo.shuffle = false;
   dev_lo.drop_last = false;
   data::BatchLoader dev_loader(dev_ds.items, dev_lo);
@@ -199,7 +233,15 @@ nlohmann::json Train(const TrainOptions& o) {
   torch::Tensor class_weights =
       torch::tensor({tc.class_weights[0], tc.class_weights[1]}, torch::kFloat32).to(device);
   const char* kill_env = std::getenv(kKillHookEnv);
-  const int64_t kill_at = kill_env ? std::atoll(kill_env) : -1;
+  const char* kill_rank_env = std::getenv(kKillRankEnv);
+  const int64_t kill_at =
+      kill_env && (!kill_rank_env || std::atoi(kill_rank_env) == dist->rank()) ? std::atoll(kill_env) : -1;
+  std::vector<torch::Tensor> trainable;
+  for (const auto& [name, p] : net->NamedTrainableParameters()) trainable.push_back(p);
+  FirstMicroBatchBuffers bn_buffers(net);
+  int64_t parameters = 0;
+  for (const auto& p : net->parameters()) parameters += p.numel();
+  nlohmann::json summary;
 
   const int64_t batches = train_loader.NumBatches();
   for (int epoch = progress.epoch + 1; epoch <= tc.num_epochs; ++epoch) {
@@ -207,7 +249,7 @@ nlohmann::json Train(const TrainOptions& o) {
     net->train();
     double loss_sum = 0;
     int64_t n_batches = 0;
-    ProgressBar bar(Format("epoch %d/%d", epoch, tc.num_epochs), batches * tc.batch_size, "utt");
+    ProgressBar bar(Format("epoch %d/%d", epoch, tc.num_epochs), batches * rank_batch, "utt");
     // The data order of epoch e is a pure function of (seed, e): a resumed run sees the same.
     std::vector<int64_t> order;
     if (cache.defined()) {
@@ -216,43 +258,61 @@ nlohmann::json Train(const TrainOptions& o) {
       train_loader.StartEpoch(epoch);
     }
     for (int64_t b = 0; b < batches; ++b) {
-      torch::Tensor log_probs, labels;
+      torch::Tensor inputs, labels;
       if (cache.defined()) {
-        auto idx = torch::from_blob(order.data() + b * tc.batch_size, {tc.batch_size}, torch::kInt64).clone();
-        labels = torch::empty({tc.batch_size}, torch::kInt64);
-        for (int64_t i = 0; i < tc.batch_size; ++i) labels[i] = train_items[order[b * tc.batch_size + i]].label;
-        log_probs = net->ForwardFromFrontEnd(cache.index_select(0, idx).to(device));
+        auto idx = torch::from_blob(order.data() + b * rank_batch, {rank_batch}, torch::kInt64).clone();
+        labels = torch::empty({rank_batch}, torch::kInt64);
+        for (int64_t i = 0; i < rank_batch; ++i) labels[i] = train_items[order[b * rank_batch + i]].label;
+        inputs = cache.index_select(0, idx);
       } else {
         auto batch = train_loader.Next();
         if (!batch) Fail("internal: the loader ended early");
         labels = batch->labels;
-        log_probs = net->forward(batch->audio.to(device));
+        inputs = batch->audio;
       }
-      torch::Tensor loss = WeightedCrossEntropy(log_probs, labels.to(device), class_weights);
-      const double loss_value = loss.item<double>();
+      // The step's loss is the mean of its micro-batches' losses over ranks (docs/distributed.md).
+      adam.ZeroGrad();
+      double loss_value = 0;
+      for (int m = 0; m < tc.grad_accum; ++m) {
+        torch::Tensor x = MicroBatch(inputs, m, tc.grad_accum).to(device);
+        torch::Tensor log_probs = cache.defined() ? net->ForwardFromFrontEnd(x) : net->forward(x);
+        torch::Tensor loss =
+            WeightedCrossEntropy(log_probs, MicroBatch(labels, m, tc.grad_accum).to(device), class_weights);
+        loss_value += loss.item<double>();
+        loss.backward();
+        // After backward: the graph holds the running statistics it was built with.
+        if (tc.grad_accum > 1) m == 0 ? bn_buffers.Keep() : bn_buffers.Restore();
+      }
+      const std::string step_name = Format("iteration %lld", static_cast<long long>(progress.iteration + 1));
+      loss_value = dist->AllReduceSum(loss_value, "summing the loss of " + step_name) / micro_batches;
       if (!std::isfinite(loss_value))
         Fail(Format("non-finite training loss (%g) at epoch %d, iteration %lld: stopping; %s keeps the "
                     "last good epoch (%d)", loss_value, epoch, static_cast<long long>(progress.iteration + 1),
                     last_path.c_str(), progress.epoch));
-      adam.ZeroGrad();
-      loss.backward();
+      std::vector<torch::Tensor> grads;
+      for (const auto& p : trainable)
+        if (p.grad().defined()) grads.push_back(p.grad());
+      dist->AllReduceMean(grads, micro_batches, "averaging the gradients of " + step_name);
       adam.set_lr(tc.LearningRate(progress.iteration + 1, batches * tc.num_epochs));
       adam.Step();
       ++progress.iteration;
       ++n_batches;
       loss_sum += loss_value;
-      if (progress.iteration % tc.log_every == 0)
+      if (writer && progress.iteration % tc.log_every == 0)
         AppendCsvRow(train_log, kTrainLogHeader,
                      Format("%d,%lld,%s,%s", epoch, static_cast<long long>(progress.iteration),
                             Num(loss_value).c_str(), Num(loss_sum / n_batches).c_str()));
       bar.SetPostfix(Format("loss %.4f", loss_sum / n_batches));
-      bar.Add(tc.batch_size);
-      if (progress.iteration == kill_at) ::kill(::getpid(), SIGKILL);
+      bar.Add(rank_batch);
+      if (progress.iteration == kill_at)
+        ::kill(::getpid(), std::getenv(kKillSignalEnv) ? std::atoi(std::getenv(kKillSignalEnv)) : SIGKILL);
     }
     bar.Finish();
     const double train_loss = loss_sum / n_batches;
 
-    ScoringResult dev = ScoreWithLoader(net, dev_loader, device, "dev", tc.class_weights);
+    // Rank 0's BatchNorm statistics on every rank, then each scores its shard of dev.
+    BroadcastModel(*dist, net, true);
+    ScoringResult dev = ScoreSharded(*dist, net, dev_loader, device, "dev", tc.class_weights);
     std::vector<double> bona, spoof;
     for (const auto& it : dev.items) (it.label == 1 ? bona : spoof).push_back(it.score);
     const double dev_eer = metrics::ComputeEer(bona, spoof).eer;
@@ -260,6 +320,13 @@ nlohmann::json Train(const TrainOptions& o) {
     const double seconds = std::chrono::duration<double>(Clock::now() - t0).count();
     progress.train_time_s += seconds;
     progress.epoch = epoch;
+    dist->CheckSame({train_loss, dev.weighted_loss, dev_eer, dev_acc}, Format("the metrics of epoch %d", epoch));
+    if (dev_eer < progress.best_dev_eer) {
+      progress.best_dev_eer = dev_eer;
+      progress.best_epoch = epoch;
+    }
+    summary = SummaryJson(progress, config, parameters);
+    if (!writer) continue;
     AppendCsvRow(epochs_csv, kEpochsHeader,
                  Format("%d,%s,%s,%s,%s,%.3f", epoch, Num(train_loss).c_str(), Num(dev.weighted_loss).c_str(),
                         Num(dev_eer).c_str(), Num(dev_acc).c_str(), seconds));
@@ -271,9 +338,7 @@ nlohmann::json Train(const TrainOptions& o) {
                            {"config_yaml", ToYaml(config)},
                            {"seed", tc.seed},
                            {"versions", Versions()}};
-    if (dev_eer < progress.best_dev_eer) {
-      progress.best_dev_eer = dev_eer;
-      progress.best_epoch = epoch;
+    if (progress.best_epoch == epoch) {
       meta["progress"] = ProgressJson(progress);
       model::SaveWeights(*net, best_path, meta.dump());
     }
@@ -284,18 +349,11 @@ nlohmann::json Train(const TrainOptions& o) {
     last.metadata_json = meta.dump();
     pth::WriteCheckpoint(last_path, last);
 
-    int64_t parameters = 0;
-    for (const auto& p : net->parameters()) parameters += p.numel();
-    nlohmann::json summary = {{"best_epoch", progress.best_epoch},
-                              {"best_dev_eer", progress.best_dev_eer},
-                              {"epochs_done", progress.epoch},
-                              {"total_train_time_s", progress.train_time_s},
-                              {"parameters", parameters},
-                              {"seed", tc.seed},
-                              {"model_name", config.model.attention == Attention::kNone ? "RawNet2" : "RawNet2-SE"}};
     WriteJson(dir + "/summary.json", summary);
   }
-  return ReadJson(dir + "/summary.json");
+  dist->Barrier("finishing (rank 0 writes the last files)");
+  if (writer || summary.is_null()) return ReadJson(dir + "/summary.json");
+  return summary;
 }
 
 }  // namespace antispoof::train

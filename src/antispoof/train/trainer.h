@@ -8,6 +8,7 @@
 
 #include "antispoof/audio/audio.h"
 #include "antispoof/config/config.h"
+#include "antispoof/train/distributed.h"
 
 namespace antispoof::train {
 
@@ -19,6 +20,9 @@ struct TrainOptions {
   bool skip_missing = false;
   audio::DecodeOptions decode;
   std::string command_line;
+  // Data-parallel training (docs/distributed.md); resolved (ResolveDistOptions). The default is a
+  // single process.
+  DistOptions dist = ResolveDistOptions({}, [](const char*) { return nullptr; });
 };
 
 // Runs (or resumes) the whole recipe; returns summary.json's content. Errors before any training
@@ -30,5 +34,9 @@ nlohmann::json Train(const TrainOptions& options);
 // Test hook: when the environment variable ANTISPOOF_KILL_AT_ITERATION=N is set, the process
 // sends itself SIGKILL right after optimizer step N (global, 1-based), to test crash recovery.
 inline constexpr const char* kKillHookEnv = "ANTISPOOF_KILL_AT_ITERATION";
+// With ANTISPOOF_KILL_RANK=R as well, only rank R of a data-parallel run does so; with
+// ANTISPOOF_KILL_SIGNAL=S it sends signal S instead (SIGSTOP: a stalled rank).
+inline constexpr const char* kKillRankEnv = "ANTISPOOF_KILL_RANK";
+inline constexpr const char* kKillSignalEnv = "ANTISPOOF_KILL_SIGNAL";
 
 }  // namespace antispoof::train
