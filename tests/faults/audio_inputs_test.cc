@@ -12,7 +12,7 @@ class AudioFaults : public ::testing::Test {
  protected:
   void SetUp() override {
     dir_ = testing::TempDir();
-    run_ = TrainTinyRun(dir_);
+    run_ = SharedTinyRun();
   }
   std::string Write(const std::string& name, const std::string& bytes) {
     std::string path = dir_ + "/" + name;

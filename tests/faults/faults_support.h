@@ -172,6 +172,30 @@ inline TinyRun TrainTinyRun(const std::string& dir) {
   return r;
 }
 
+// The run the CTest fixture faults.fixture.tiny_run trains once (tests only read it). Built here
+// (in a temporary folder, then renamed) when absent, e.g. when one test binary runs alone.
+inline TinyRun SharedTinyRun() {
+  const std::string dir = ANTISPOOF_FAULTS_RUN_DIR;
+  TinyRun r;
+  if (!fs::exists(dir + "/run/last.pth")) {
+    const std::string tmp = dir + ".tmp." + std::to_string(::getpid());
+    fs::remove_all(tmp);
+    fs::create_directories(tmp);
+    TrainTinyRun(tmp);
+    std::error_code ec;
+    fs::remove_all(dir, ec);
+    fs::create_directories(fs::path(dir).parent_path());
+    fs::rename(tmp, dir, ec);
+    if (ec) fs::remove_all(tmp);  // another process got there first
+  }
+  r.dir = dir;
+  r.la = dir + "/LA";
+  r.config = dir + "/tiny.yaml";
+  r.run = dir + "/run";
+  r.checkpoint = r.run + "/last.pth";
+  return r;
+}
+
 // `antispoof score` of files with the run's config and a checkpoint.
 inline CommandResult Score(const TinyRun& r, const std::string& files, const std::string& checkpoint = "",
                            const std::string& flags = "") {

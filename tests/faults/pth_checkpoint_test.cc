@@ -30,7 +30,7 @@ class CheckpointFaults : public ::testing::Test {
  protected:
   void SetUp() override {
     dir_ = testing::TempDir();
-    run_ = TrainTinyRun(dir_);
+    run_ = SharedTinyRun();
     audio_ = dir_ + "/clip.wav";
     Spit(audio_, Wav(Tone(kNbSamp)));
   }
@@ -81,7 +81,7 @@ TEST_F(CheckpointFaults, FlippedByteFailsTheChecksum) {
 }
 
 TEST_F(CheckpointFaults, AnotherArchitectureNamesTheKeys) {
-  ExpectRefused(Slurp(run_.checkpoint), "wrong shape: fc1_gru.weight (checkpoint [16, 16], model [32, 16])",
+  ExpectRefused(Slurp(run_.checkpoint), "wrong shape: fc1_gru.weight (checkpoint [16,16], model [32,16])",
                 WriteTinyConfig(dir_, "", "  nb_fc_node: 32\n", "wide"));
   ExpectRefused(Slurp(run_.checkpoint), "missing keys: block0.0.channel_attention",
                 WriteTinyConfig(dir_, "", "  attention: se\n", "se"));

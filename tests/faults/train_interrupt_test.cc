@@ -133,24 +133,21 @@ TEST_F(TrainFaults, KilledAtRandomPointsThenResumedIsBitIdentical) {
     resume = true;
     ++interruptions;
   }
-  // SIGKILL and SIGINT from outside at a (seeded) delay after the log moves: these can land
-  // anywhere, including while a checkpoint is being written.
-  for (int sig : {SIGKILL, SIGINT, SIGKILL}) {
-    const int rows = CountLines(out + "/train_log.csv");
+  // SIGKILL and SIGINT from outside at a (seeded) delay after the start: these land anywhere,
+  // in the start-up, a step, the dev pass or while a checkpoint is being written.
+  for (int sig : {SIGKILL, SIGINT, SIGKILL, SIGKILL}) {
+    const int delay_ms = std::uniform_int_distribution<int>(300, 2500)(rng);
+    SCOPED_TRACE(std::string(sig == SIGINT ? "SIGINT" : "SIGKILL") + " after " + std::to_string(delay_ms) + " ms");
     Child child = Spawn(Args(out, true), dir_);
-    if (!WaitForLines(out + "/train_log.csv", rows + 1, 120)) {
-      Wait(child);  // finished before a new row appeared
-      break;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(std::uniform_int_distribution<int>(0, 150)(rng)));
+    std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms));
     ::kill(child.pid, sig);
     const int status = Wait(child);
-    EXPECT_TRUE(status == 128 + sig || status == 0 || (sig == SIGINT && status == 130)) << status;
-    ++interruptions;
+    EXPECT_TRUE(status == 128 + sig || status == 0 || (sig == SIGINT && status == 130)) << status << Slurp(child.err);
+    if (status != 0) ++interruptions;
   }
   CommandResult last = RunAntispoof(Args(out, true));
   ASSERT_EQ(last.exit_code, 0) << last.err;
-  EXPECT_GE(interruptions, 4);
+  EXPECT_GE(interruptions, 3);
   ExpectSameRun(reference, out);
 }
 

@@ -235,15 +235,22 @@ std::vector<float> DecodeAudio(std::string_view bytes, const std::string& path,
   }
   if (channels > 1) {
     for (size_t f = 0; f < frames; ++f) {
-      float sum = 0.0f;
+      double sum = 0.0;  // a float sum of finite samples near FLT_MAX could overflow
       for (int c = 0; c < channels; ++c) sum += data[f * channels + c];
-      data[f] = sum / static_cast<float>(channels);
+      data[f] = static_cast<float>(sum / channels);
     }
     data.resize(frames);
   }
   if (info.samplerate != options.sample_rate) {
     data = Resample(data, info.samplerate, options.sample_rate);
     if (data.empty()) Fail(Located(path, 0, "no samples left after resampling"));
+    // Finite samples near FLT_MAX (a float file of junk) can overflow in the filter.
+    for (size_t i = 0; i < data.size(); ++i) {
+      if (!std::isfinite(data[i])) {
+        Fail(Located(path, 0, Format("resampled sample %zu is not finite: the file's values are far "
+                                     "outside [-1, 1] (corrupt?)", i)));
+      }
+    }
   }
   return data;
 }

@@ -54,6 +54,8 @@ Protocol ParseProtocol(std::string_view text, const std::string& path, ProtocolF
     std::string_view line = text.substr(pos, end - pos);
     pos = end + 1;
     ++line_no;
+    // A BOM at the start of a later line comes from concatenated files: not part of a field.
+    if (line.substr(0, 3) == "\xEF\xBB\xBF") line.remove_prefix(3);
     std::vector<std::string> f = SplitWhitespace(line);
     if (f.empty()) continue;
     if (protocol.format == ProtocolFormat::kAuto) {

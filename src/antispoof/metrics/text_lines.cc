@@ -14,7 +14,10 @@ void ForEachFieldLine(std::string_view text,
     size_t end = text.find('\n', begin);
     if (end == std::string_view::npos) end = text.size();
     ++line_number;
-    std::vector<std::string> fields = SplitWhitespace(text.substr(begin, end - begin));
+    std::string_view line = text.substr(begin, end - begin);
+    // A BOM at the start of a later line comes from concatenated files: not part of a field.
+    if (StartsWith(line, kUtf8Bom)) line.remove_prefix(kUtf8Bom.size());
+    std::vector<std::string> fields = SplitWhitespace(line);
     if (!fields.empty()) on_line(line_number, fields);
     begin = end + 1;
   }
