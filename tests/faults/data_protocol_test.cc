@@ -50,7 +50,7 @@ TEST_F(ProtocolFaults, EmptyProtocolIsAnError) {
   EXPECT_TRUE(Contains(r.err, path_ + ": protocol has no entries")) << r.err;
 }
 
-TEST_F(ProtocolFaults, CrlfBomAndTrailingSpacesReadLikeTheCleanFile) {
+TEST_F(ProtocolFaults, CrlfBomsAndTrailingSpacesReadLikeTheCleanFile) {
   CommandResult clean = Summarise("clean.txt", kClean);
   ASSERT_EQ(clean.exit_code, 0) << clean.err;
   auto body = [](const std::string& out) { return out.substr(out.find('\n')); };  // after the path line
@@ -58,7 +58,11 @@ TEST_F(ProtocolFaults, CrlfBomAndTrailingSpacesReadLikeTheCleanFile) {
   for (char c : std::string(kClean)) crlf += c == '\n' ? std::string("\r\n") : std::string(1, c);
   for (char c : std::string(kClean)) spaces += c == '\n' ? std::string(" \t \n") : std::string(1, c);
   for (const auto& [name, text] : std::vector<std::pair<std::string, std::string>>{
-           {"crlf.txt", crlf}, {"bom.txt", "\xEF\xBB\xBF" + std::string(kClean)}, {"spaces.txt", spaces}}) {
+           {"crlf.txt", crlf},
+           {"bom.txt", "\xEF\xBB\xBF" + std::string(kClean)},
+           {"spaces.txt", spaces},
+           // `cat a.txt b.txt` where b.txt starts with a BOM.
+           {"joined.txt", std::string(kClean).insert(34, "\xEF\xBB\xBF")}}) {
     SCOPED_TRACE(name);
     CommandResult r = Summarise(name, text);
     ASSERT_EQ(r.exit_code, 0) << r.err;

@@ -15,8 +15,13 @@ void ForEachFieldLine(std::string_view text,
     if (end == std::string_view::npos) end = text.size();
     ++line_number;
     std::string_view line = text.substr(begin, end - begin);
-    // A BOM at the start of a later line comes from concatenated files: not part of a field.
-    if (StartsWith(line, kUtf8Bom)) line.remove_prefix(kUtf8Bom.size());
+    // A BOM inside the text (files joined with `cat`) separates fields like a space: no id holds one.
+    std::string spaced;
+    if (line.find(kUtf8Bom) != std::string_view::npos) {
+      spaced = std::string(line);
+      for (size_t at; (at = spaced.find(kUtf8Bom)) != std::string::npos;) spaced.replace(at, kUtf8Bom.size(), " ");
+      line = spaced;
+    }
     std::vector<std::string> fields = SplitWhitespace(line);
     if (!fields.empty()) on_line(line_number, fields);
     begin = end + 1;
