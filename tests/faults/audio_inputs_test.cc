@@ -20,7 +20,8 @@ class AudioFaults : public ::testing::Test {
     return path;
   }
   // Scoring `path` fails with exit 1 and a message that names it and says `what`.
-  void ExpectRejected(const std::string& path, const std::string& what, const std::string& flags = "") {
+  void ExpectRejected(const std::string& path, const std::string& what,
+                      const std::string& flags = "") {
     const std::string before = Slurp(path);
     CommandResult r = Score(run_, Quote(path), "", flags);
     EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
@@ -55,7 +56,8 @@ TEST_F(AudioFaults, TruncatedWavIsRejectedNotShortened) {
 }
 
 TEST_F(AudioFaults, TruncatedFlacIsRejected) {
-  if (RunShell("command -v sox").exit_code != 0) GTEST_SKIP() << "sox is absent (scripts/setup.sh installs it)";
+  if (RunShell("command -v sox").exit_code != 0)
+    GTEST_SKIP() << "sox is absent (scripts/setup.sh installs it)";
   const std::string wav = Write("long.wav", Wav(Noise(32000, 7)));
   const std::string flac = dir_ + "/long.flac";
   ASSERT_EQ(RunShell("sox " + Quote(wav) + " " + Quote(flac)).exit_code, 0);
@@ -88,7 +90,8 @@ TEST_F(AudioFaults, StereoNeedsMixdownAndMixesExactly) {
 TEST_F(AudioFaults, OtherSampleRatesNeedResample) {
   for (int rate : {8000, 44100}) {
     SCOPED_TRACE(rate);
-    const std::string path = Write("rate" + std::to_string(rate) + ".wav", Wav(Tone(rate / 2, 300, rate), rate));
+    const std::string path =
+        Write("rate" + std::to_string(rate) + ".wav", Wav(Tone(rate / 2, 300, rate), rate));
     ExpectRejected(path, "sample rate " + std::to_string(rate) + " Hz, expected 16000 Hz");
     CommandResult r = Score(run_, Quote(path));
     EXPECT_TRUE(Contains(r.err, "--resample")) << r.err;
@@ -112,13 +115,15 @@ TEST_F(AudioFaults, OneSampleFileIsTiledLikeAnyShortClip) {
   // Reference behaviour: a short clip is repeated whole to nb_samp, so one sample becomes a
   // constant clip, identical to a file of nb_samp copies of it.
   const float v = 1000.0f / 32768.0f;
-  EXPECT_EQ(ScoreOf(Write("one.wav", Wav({v}))), ScoreOf(Write("const.wav", Wav(std::vector<float>(kNbSamp, v)))));
+  EXPECT_EQ(ScoreOf(Write("one.wav", Wav({v}))),
+            ScoreOf(Write("const.wav", Wav(std::vector<float>(kNbSamp, v)))));
 }
 
 TEST_F(AudioFaults, ClipOfNbSampAndOneMoreScoreTheSame) {
   // The first nb_samp samples are used: one extra sample changes nothing, one fewer tiles.
   std::vector<float> x = Noise(kNbSamp + 1, 3);
-  const std::string exact = ScoreOf(Write("exact.wav", Wav(std::vector<float>(x.begin(), x.end() - 1))));
+  const std::string exact =
+      ScoreOf(Write("exact.wav", Wav(std::vector<float>(x.begin(), x.end() - 1))));
   EXPECT_EQ(ScoreOf(Write("plus1.wav", Wav(x))), exact);
   EXPECT_NE(ScoreOf(Write("minus1.wav", Wav(std::vector<float>(x.begin(), x.end() - 2)))), "");
 }

@@ -35,8 +35,8 @@ TEST_F(ProtocolFaults, TooFewColumnsNamesTheLine) {
 }
 
 TEST_F(ProtocolFaults, UnknownKeyNamesTheLineAndTheKey) {
-  ExpectError(Summarise("key.txt", "LA_0079 LA_T_1 - - bonafide\nLA_0079 LA_T_2 - A01 spoofed\n"), 2,
-              "unknown key 'spoofed'");
+  ExpectError(Summarise("key.txt", "LA_0079 LA_T_1 - - bonafide\nLA_0079 LA_T_2 - A01 spoofed\n"),
+              2, "unknown key 'spoofed'");
 }
 
 TEST_F(ProtocolFaults, DuplicateUtteranceNamesBothLines) {
@@ -53,10 +53,13 @@ TEST_F(ProtocolFaults, EmptyProtocolIsAnError) {
 TEST_F(ProtocolFaults, CrlfBomsAndTrailingSpacesReadLikeTheCleanFile) {
   CommandResult clean = Summarise("clean.txt", kClean);
   ASSERT_EQ(clean.exit_code, 0) << clean.err;
-  auto body = [](const std::string& out) { return out.substr(out.find('\n')); };  // after the path line
+  auto body = [](const std::string& out) {
+    return out.substr(out.find('\n'));
+  };  // after the path line
   std::string crlf, spaces;
   for (char c : std::string(kClean)) crlf += c == '\n' ? std::string("\r\n") : std::string(1, c);
-  for (char c : std::string(kClean)) spaces += c == '\n' ? std::string(" \t \n") : std::string(1, c);
+  for (char c : std::string(kClean))
+    spaces += c == '\n' ? std::string(" \t \n") : std::string(1, c);
   for (const auto& [name, text] : std::vector<std::pair<std::string, std::string>>{
            {"crlf.txt", crlf},
            {"bom.txt", "\xEF\xBB\xBF" + std::string(kClean)},

@@ -101,20 +101,30 @@ inline constexpr int kNbSamp = 8000;
 // The training kill hook (train/trainer.h).
 inline constexpr const char* kKillEnv = "ANTISPOOF_KILL_AT_ITERATION";
 inline std::string WriteTinyConfig(const std::string& dir, const std::string& extra_top = "",
-                                   const std::string& extra_model = "", const std::string& name = "tiny") {
-  std::vector<std::string> model = {"  nb_samp: " + std::to_string(kNbSamp), "  first_conv: 1024",
-                                    "  in_channels: 1", "  filts: [20, [20, 20], [20, 32], [32, 32]]",
-                                    "  blocks: [2, 4]", "  nb_fc_node: 16", "  gru_node: 16",
-                                    "  nb_gru_layer: 1", "  nb_classes: 2"};
+                                   const std::string& extra_model = "",
+                                   const std::string& name = "tiny") {
+  std::vector<std::string> model = {"  nb_samp: " + std::to_string(kNbSamp),
+                                    "  first_conv: 1024",
+                                    "  in_channels: 1",
+                                    "  filts: [20, [20, 20], [20, 32], [32, 32]]",
+                                    "  blocks: [2, 4]",
+                                    "  nb_fc_node: 16",
+                                    "  gru_node: 16",
+                                    "  nb_gru_layer: 1",
+                                    "  nb_classes: 2"};
   std::istringstream extra(extra_model);
   for (std::string line; std::getline(extra, line);) {
     const std::string key = line.substr(0, line.find(':') + 1);
-    auto it = std::find_if(model.begin(), model.end(), [&](const std::string& m) { return m.rfind(key, 0) == 0; });
-    if (it != model.end()) *it = line;
-    else model.push_back(line);
+    auto it = std::find_if(model.begin(), model.end(),
+                           [&](const std::string& m) { return m.rfind(key, 0) == 0; });
+    if (it != model.end())
+      *it = line;
+    else
+      model.push_back(line);
   }
-  std::string text = "batch_size: 4\nnum_epochs: 1\nlr: 0.001\nlog_every: 1\nthreads: 1\nnum_workers: 1\n" +
-                     extra_top + "model:\n";
+  std::string text =
+      "batch_size: 4\nnum_epochs: 1\nlr: 0.001\nlog_every: 1\nthreads: 1\nnum_workers: 1\n" +
+      extra_top + "model:\n";
   for (const auto& line : model) text += line + "\n";
   std::string path = dir + "/" + name + ".yaml";
   Spit(path, text);
@@ -133,7 +143,8 @@ inline std::string WriteCorpus(const std::string& dir, int train = 24, int dev =
     int count;
   };
   unsigned seed = 1;
-  for (const Split& s : {Split{"train", "LA_T_", "train.trn", train}, Split{"dev", "LA_D_", "dev.trl", dev}}) {
+  for (const Split& s :
+       {Split{"train", "LA_T_", "train.trn", train}, Split{"dev", "LA_D_", "dev.trl", dev}}) {
     const std::string audio = la + "/ASVspoof2019_LA_" + s.name + "/flac";
     fs::create_directories(audio);
     std::string protocol;
@@ -150,10 +161,10 @@ inline std::string WriteCorpus(const std::string& dir, int train = 24, int dev =
   return la;
 }
 
-inline std::string TrainArgs(const std::string& config, const std::string& la, const std::string& out,
-                             const std::string& extra = "") {
-  return "--quiet train --config " + Quote(config) + " --data-root " + Quote(la) + " --out " + Quote(out) +
-         " " + extra;
+inline std::string TrainArgs(const std::string& config, const std::string& la,
+                             const std::string& out, const std::string& extra = "") {
+  return "--quiet train --config " + Quote(config) + " --data-root " + Quote(la) + " --out " +
+         Quote(out) + " " + extra;
 }
 
 // A finished one-epoch tiny run in `dir`/run (config.yaml, best.pth, last.pth, ...).
@@ -197,11 +208,11 @@ inline TinyRun SharedTinyRun() {
 }
 
 // `antispoof score` of files with the run's config and a checkpoint.
-inline CommandResult Score(const TinyRun& r, const std::string& files, const std::string& checkpoint = "",
-                           const std::string& flags = "") {
+inline CommandResult Score(const TinyRun& r, const std::string& files,
+                           const std::string& checkpoint = "", const std::string& flags = "") {
   return RunAntispoof("score --config " + Quote(r.config) + " --checkpoint " +
-                      Quote(checkpoint.empty() ? r.checkpoint : checkpoint) + " --threads 1 " + flags + " " +
-                      files);
+                      Quote(checkpoint.empty() ? r.checkpoint : checkpoint) + " --threads 1 " +
+                      flags + " " + files);
 }
 
 // Every regular file under `dir` (relative path -> bytes).
@@ -235,11 +246,11 @@ inline std::string StoredZip(const std::vector<std::pair<std::string, std::strin
   for (const auto& [name, data] : entries) {
     const uint32_t crc = Crc32(data);
     const size_t offset = out.size();
-    out += Le(0x04034b50, 4) + Le(20, 2) + Le(0, 2) + Le(0, 2) + Le(0, 4) + Le(crc, 4) + Le(data.size(), 4) +
-           Le(data.size(), 4) + Le(name.size(), 2) + Le(0, 2) + name + data;
-    central += Le(0x02014b50, 4) + Le(20, 2) + Le(20, 2) + Le(0, 2) + Le(0, 2) + Le(0, 4) + Le(crc, 4) +
-               Le(data.size(), 4) + Le(data.size(), 4) + Le(name.size(), 2) + Le(0, 2) + Le(0, 2) + Le(0, 2) +
-               Le(0, 2) + Le(0, 4) + Le(offset, 4) + name;
+    out += Le(0x04034b50, 4) + Le(20, 2) + Le(0, 2) + Le(0, 2) + Le(0, 4) + Le(crc, 4) +
+           Le(data.size(), 4) + Le(data.size(), 4) + Le(name.size(), 2) + Le(0, 2) + name + data;
+    central += Le(0x02014b50, 4) + Le(20, 2) + Le(20, 2) + Le(0, 2) + Le(0, 2) + Le(0, 4) +
+               Le(crc, 4) + Le(data.size(), 4) + Le(data.size(), 4) + Le(name.size(), 2) +
+               Le(0, 2) + Le(0, 2) + Le(0, 2) + Le(0, 2) + Le(0, 4) + Le(offset, 4) + name;
   }
   const size_t cd_offset = out.size();
   out += central;
@@ -267,8 +278,9 @@ inline std::map<std::string, std::string> ZipRecords(const std::string& b) {
   }
   size_t p = cd;
   for (uint64_t i = 0; i < count; ++i) {
-    uint64_t size = GetLe(b, p + 24, 4), name_len = GetLe(b, p + 28, 2), extra_len = GetLe(b, p + 30, 2),
-             comment_len = GetLe(b, p + 32, 2), local = GetLe(b, p + 42, 4);
+    uint64_t size = GetLe(b, p + 24, 4), name_len = GetLe(b, p + 28, 2),
+             extra_len = GetLe(b, p + 30, 2), comment_len = GetLe(b, p + 32, 2),
+             local = GetLe(b, p + 42, 4);
     std::string name = b.substr(p + 46, name_len);
     size_t x = p + 46 + name_len;
     while (x + 4 <= p + 46 + name_len + extra_len) {
@@ -314,8 +326,8 @@ inline Child Spawn(const std::string& args, const std::string& dir, const std::s
   Child c;
   c.out = dir + "/child" + std::to_string(counter) + ".out";
   c.err = dir + "/child" + std::to_string(counter++) + ".err";
-  const std::string command = env + " exec " + Quote(testing::BinaryPath()) + " " + args + " >" + Quote(c.out) +
-                              " 2>" + Quote(c.err) + " </dev/null";
+  const std::string command = env + " exec " + Quote(testing::BinaryPath()) + " " + args + " >" +
+                              Quote(c.out) + " 2>" + Quote(c.err) + " </dev/null";
   c.pid = ::fork();
   if (c.pid == 0) {
     ::execl("/bin/sh", "sh", "-c", command.c_str(), static_cast<char*>(nullptr));

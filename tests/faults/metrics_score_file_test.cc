@@ -54,13 +54,17 @@ TEST_F(ScoreFileFaults, MissingKeysAreNamed) {
   EXPECT_TRUE(Contains(r.err, keyless + ": the score file has no keys")) << r.err;
   EXPECT_TRUE(Contains(r.err, "--protocol")) << r.err;
   // The protocol lacks u3: named, with the count.
-  const std::string protocol = Write("p.txt", "S u1 - - bonafide\nS u2 - A01 spoof\nS u4 - A01 spoof\n");
+  const std::string protocol =
+      Write("p.txt", "S u1 - - bonafide\nS u2 - A01 spoof\nS u4 - A01 spoof\n");
   r = Metrics(keyless, "--protocol " + Quote(protocol));
   EXPECT_EQ(r.exit_code, 1);
-  EXPECT_TRUE(Contains(r.err, "1 utterances of " + keyless + " are not in the protocol " + protocol + ": u3")) << r.err;
+  EXPECT_TRUE(Contains(
+      r.err, "1 utterances of " + keyless + " are not in the protocol " + protocol + ": u3"))
+      << r.err;
   // Every protocol trial needs a score.
   const std::string fewer = Write("fewer.txt", "u1 2.5\nu2 -1.5\n");
-  const std::string full = Write("q.txt", "S u1 - - bonafide\nS u2 - A01 spoof\nS u3 - A01 spoof\n");
+  const std::string full =
+      Write("q.txt", "S u1 - - bonafide\nS u2 - A01 spoof\nS u3 - A01 spoof\n");
   r = Metrics(fewer, "--protocol " + Quote(full));
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_TRUE(Contains(r.err, "have no score in " + fewer + ": u3")) << r.err;
@@ -76,10 +80,11 @@ TEST_F(ScoreFileFaults, MixedColumnCountsNameTheLine) {
 TEST_F(ScoreFileFaults, ResultsToAFullDeviceAreAnError) {
   // stdout on /dev/full: printf "succeeds" into the buffer; the flush at exit must be checked.
   if (!fs::exists("/dev/full")) GTEST_SKIP() << "/dev/full is absent";
-  CommandResult r = RunShell(Quote(testing::BinaryPath()) + " metrics --scores " + Quote(Write("s.txt", kScores)) +
-                             " >/dev/full");
+  CommandResult r = RunShell(Quote(testing::BinaryPath()) + " metrics --scores " +
+                             Quote(Write("s.txt", kScores)) + " >/dev/full");
   EXPECT_EQ(r.exit_code, 1);
-  EXPECT_TRUE(Contains(r.err, "writing the results to stdout failed: No space left on device")) << r.err;
+  EXPECT_TRUE(Contains(r.err, "writing the results to stdout failed: No space left on device"))
+      << r.err;
 }
 
 }  // namespace

@@ -42,7 +42,8 @@ class TrainFaults : public ::testing::Test {
     ExpectSameWeights(reference + "/last.pth", run + "/last.pth");
     ExpectSameWeights(reference + "/best.pth", run + "/best.pth");
     EXPECT_EQ(Slurp(reference + "/train_log.csv"), Slurp(run + "/train_log.csv"));
-    EXPECT_EQ(EpochsWithoutSeconds(reference + "/epochs.csv"), EpochsWithoutSeconds(run + "/epochs.csv"));
+    EXPECT_EQ(EpochsWithoutSeconds(reference + "/epochs.csv"),
+              EpochsWithoutSeconds(run + "/epochs.csv"));
     EXPECT_TRUE(TempFilesIn(run).empty());
   }
   std::string dir_, la_, config_;
@@ -53,18 +54,22 @@ TEST_F(TrainFaults, DiskFullWhileWritingACheckpointKeepsThePreviousOne) {
   const std::string reference = Reference();
   const std::string out = dir_ + "/run";
   // Stop after epoch 1 (killed at the first step of epoch 2).
-  CommandResult killed = RunShell(std::string(kKillEnv) + "=3 " + Quote(testing::BinaryPath()) + " " + Args(out));
+  CommandResult killed =
+      RunShell(std::string(kKillEnv) + "=3 " + Quote(testing::BinaryPath()) + " " + Args(out));
   ASSERT_EQ(killed.exit_code, 128 + SIGKILL) << killed.err;
   const auto before = Snapshot(out);
   ASSERT_TRUE(before.count("last.pth") && before.count("best.pth"));
   ASSERT_GT(before.at("last.pth").size(), 64u * 1024);
   // Resume with files limited to 64 KiB: writing the epoch-2 checkpoint fails (EFBIG; SIGXFSZ
   // is ignored so that write() reports it).
-  CommandResult full = RunShell("trap '' XFSZ; ulimit -f 64; exec " + Quote(testing::BinaryPath()) + " " +
-                                Args(out, true));
+  CommandResult full = RunShell("trap '' XFSZ; ulimit -f 64; exec " + Quote(testing::BinaryPath()) +
+                                " " + Args(out, true));
   EXPECT_EQ(full.exit_code, 1) << full.err;
-  EXPECT_TRUE(Contains(full.err, out + "/best.pth: write failed (previous file left intact): File too large") ||
-              Contains(full.err, out + "/last.pth: write failed (previous file left intact): File too large"))
+  EXPECT_TRUE(
+      Contains(full.err,
+               out + "/best.pth: write failed (previous file left intact): File too large") ||
+      Contains(full.err,
+               out + "/last.pth: write failed (previous file left intact): File too large"))
       << full.err;
   const auto after = Snapshot(out);
   EXPECT_TRUE(after.at("last.pth") == before.at("last.pth"));
@@ -103,12 +108,14 @@ TEST_F(TrainFaults, SecondSigintAbortsAtOnce) {
   ::kill(child.pid, SIGINT);
   // The first signal is acknowledged on stderr; the second one then ends the process itself.
   const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-  while (!Contains(Slurp(child.err), "signal again to abort now") && std::chrono::steady_clock::now() < until)
+  while (!Contains(Slurp(child.err), "signal again to abort now") &&
+         std::chrono::steady_clock::now() < until)
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
   ::kill(child.pid, SIGINT);
   int status = 0;
   ::waitpid(child.pid, &status, 0);
-  EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGINT) << status << " " << Slurp(child.err);
+  EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGINT)
+      << status << " " << Slurp(child.err);
 }
 
 TEST_F(TrainFaults, KilledAtRandomPointsThenResumedIsBitIdentical) {
@@ -127,8 +134,8 @@ TEST_F(TrainFaults, KilledAtRandomPointsThenResumedIsBitIdentical) {
   // SIGKILL right after a (seeded) optimizer step, from inside.
   for (int k : kill_at) {
     SCOPED_TRACE("kill -9 at iteration " + std::to_string(k));
-    CommandResult r = RunShell(std::string(kKillEnv) + "=" + std::to_string(k) + " " + Quote(testing::BinaryPath()) +
-                               " " + Args(out, resume));
+    CommandResult r = RunShell(std::string(kKillEnv) + "=" + std::to_string(k) + " " +
+                               Quote(testing::BinaryPath()) + " " + Args(out, resume));
     ASSERT_EQ(r.exit_code, 128 + SIGKILL) << r.err;
     resume = true;
     ++interruptions;
@@ -137,12 +144,14 @@ TEST_F(TrainFaults, KilledAtRandomPointsThenResumedIsBitIdentical) {
   // in the start-up, a step, the dev pass or while a checkpoint is being written.
   for (int sig : {SIGKILL, SIGINT, SIGKILL, SIGKILL}) {
     const int delay_ms = std::uniform_int_distribution<int>(300, 2500)(rng);
-    SCOPED_TRACE(std::string(sig == SIGINT ? "SIGINT" : "SIGKILL") + " after " + std::to_string(delay_ms) + " ms");
+    SCOPED_TRACE(std::string(sig == SIGINT ? "SIGINT" : "SIGKILL") + " after " +
+                 std::to_string(delay_ms) + " ms");
     Child child = Spawn(Args(out, true), dir_);
     std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms));
     ::kill(child.pid, sig);
     const int status = Wait(child);
-    EXPECT_TRUE(status == 128 + sig || status == 0 || (sig == SIGINT && status == 130)) << status << Slurp(child.err);
+    EXPECT_TRUE(status == 128 + sig || status == 0 || (sig == SIGINT && status == 130))
+        << status << Slurp(child.err);
     if (status != 0) ++interruptions;
   }
   CommandResult last = RunAntispoof(Args(out, true));
