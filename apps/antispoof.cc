@@ -1,5 +1,7 @@
 // antispoof: one binary, subcommands; argument parsing only. Results go to stdout, logs to stderr.
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <cstdio>
 #include <exception>
 #include <functional>
@@ -36,8 +38,19 @@ int main(int argc, char** argv) {
   antispoof::SetProgressQuiet(quiet);
   try {
     for (auto& [sub, run] : actions) {
-      if (sub->parsed()) return run();
+      if (!sub->parsed()) continue;
+      int code = run();
+      // Results go to stdout: a full disk or a closed pipe there must not look like success.
+      if (std::fflush(stdout) != 0 || std::ferror(stdout)) {
+        std::fprintf(stderr, "antispoof: error: writing the results to stdout failed: %s\n",
+                     std::strerror(errno));
+        return 1;
+      }
+      return code;
     }
+  } catch (const antispoof::Interrupted& e) {
+    std::fprintf(stderr, "antispoof: %s\n", e.what());
+    return e.exit_code();
   } catch (const antispoof::Error& e) {
     std::fprintf(stderr, "antispoof: error: %s\n", e.what());
     return 1;

@@ -16,8 +16,8 @@ PKGS=(
   libyaml-cpp-dev libcli11-dev nlohmann-json3-dev
   # audio
   libsndfile1-dev libsoxr-dev
-  # tests and benchmarks
-  libgtest-dev libgmock-dev libbenchmark-dev
+  # tests and benchmarks; clang + its runtimes for the sanitizer and libFuzzer tree (scripts/sanitize.sh)
+  libgtest-dev libgmock-dev libbenchmark-dev clang-14 libclang-rt-14-dev
   # plots
   gnuplot-nox jq
   # corpus tools (synthesisers, codecs)

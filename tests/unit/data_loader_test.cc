@@ -130,6 +130,32 @@ TEST_F(LoaderTest, DropLastDropsThePartialBatch) {
   for (const auto& b : e.utts) EXPECT_EQ(b.size(), 5u);
 }
 
+TEST_F(LoaderTest, StartingAtABatchGivesTheRestOfTheEpoch) {
+  for (int workers : {0, 2}) {
+    LoaderOptions o = Options();
+    o.num_workers = workers;
+    BatchLoader loader(items_, o);
+    Epoch full = Collect(loader, 3);
+    loader.StartEpoch(3, 2);
+    for (size_t i = 2; i < full.utts.size(); ++i) {
+      auto b = loader.Next();
+      ASSERT_TRUE(b.has_value());
+      EXPECT_EQ(b->index, static_cast<int64_t>(i));
+      EXPECT_EQ(b->utts, full.utts[i]);
+      EXPECT_TRUE(torch::equal(b->audio, full.audio[i]));
+    }
+    EXPECT_FALSE(loader.Next().has_value());
+    loader.StartEpoch(3, loader.NumBatches());
+    EXPECT_FALSE(loader.Next().has_value());
+    try {
+      loader.StartEpoch(3, loader.NumBatches() + 1);
+      FAIL() << "a start past the epoch's end must be refused";
+    } catch (const Error& e) {
+      EXPECT_THAT(e.what(), HasSubstr("cannot start epoch 3 at batch 6"));
+    }
+  }
+}
+
 TEST_F(LoaderTest, WorkerCountDoesNotChangeBatches) {
   LoaderOptions o = Options();
   o.num_workers = 0;

@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <limits>
 #include <memory>
+#include <string_view>
 
 #include "antispoof/common/error.h"
 #include "antispoof/common/files.h"
@@ -78,30 +79,36 @@ SndFilePtr OpenForRead(const std::string& path, SF_INFO* info) {
 }
 
 // All interleaved samples of an open file as float (16-bit PCM as int16/32768 exactly).
-std::vector<float> ReadInterleaved(const std::string& path, SNDFILE* file, const SF_INFO& info) {
+// `size_hint` (the encoded size in bytes) caps what a header's frame count may reserve up front.
+std::vector<float> ReadInterleaved(const std::string& path, SNDFILE* file, const SF_INFO& info,
+                                   size_t size_hint) {
   const int channels = info.channels;
   const bool known_length = info.frames > 0 && info.frames < (int64_t{1} << 34);
   std::vector<float> data;
-  if (known_length) data.reserve(static_cast<size_t>(info.frames) * channels);
+  if (known_length) {
+    // A header may claim any length: reserve no more than the encoded size could plausibly hold.
+    data.reserve(std::min(static_cast<size_t>(info.frames) * channels, size_hint + 4096));
+  }
   const bool pcm16 = (info.format & SF_FORMAT_SUBMASK) == SF_FORMAT_PCM_16;
-  constexpr sf_count_t kChunkFrames = 1 << 16;
+  // About 64k samples per read whatever the channel count (libsndfile allows up to 1024).
+  const sf_count_t chunk_frames = std::max<sf_count_t>(1, (sf_count_t{1} << 16) / channels);
   std::vector<short> shorts;
-  if (pcm16) shorts.resize(static_cast<size_t>(kChunkFrames) * channels);
+  if (pcm16) shorts.resize(static_cast<size_t>(chunk_frames) * channels);
   while (true) {
     size_t offset = data.size();
-    data.resize(offset + static_cast<size_t>(kChunkFrames) * channels);
+    data.resize(offset + static_cast<size_t>(chunk_frames) * channels);
     sf_count_t got;
     if (pcm16) {
-      got = sf_readf_short(file, shorts.data(), kChunkFrames);
+      got = sf_readf_short(file, shorts.data(), chunk_frames);
       for (sf_count_t i = 0; i < got * channels; ++i) {
         data[offset + i] = static_cast<float>(shorts[i]) / 32768.0f;
       }
     } else {
-      got = sf_readf_float(file, data.data() + offset, kChunkFrames);
+      got = sf_readf_float(file, data.data() + offset, chunk_frames);
     }
     if (got < 0) got = 0;
     data.resize(offset + static_cast<size_t>(got) * channels);
-    if (got < kChunkFrames) break;
+    if (got < chunk_frames) break;
   }
   int err = sf_error(file);
   int64_t frames = static_cast<int64_t>(data.size()) / channels;
@@ -117,6 +124,62 @@ std::vector<float> ReadInterleaved(const std::string& path, SNDFILE* file, const
   return data;
 }
 
+// Read-only in-memory file for libsndfile's virtual I/O.
+struct MemoryView {
+  std::string_view bytes;
+  sf_count_t pos = 0;
+};
+
+sf_count_t ViewLength(void* user) { return static_cast<MemoryView*>(user)->bytes.size(); }
+
+sf_count_t ViewSeek(sf_count_t offset, int whence, void* user) {
+  auto* m = static_cast<MemoryView*>(user);
+  sf_count_t base = whence == SEEK_SET ? 0 : whence == SEEK_CUR ? m->pos : m->bytes.size();
+  sf_count_t target = base + offset;
+  if (target < 0) return -1;
+  m->pos = target;
+  return m->pos;
+}
+
+sf_count_t ViewRead(void* ptr, sf_count_t count, void* user) {
+  auto* m = static_cast<MemoryView*>(user);
+  sf_count_t size = m->bytes.size();
+  if (count <= 0 || m->pos >= size) return 0;
+  sf_count_t n = std::min(count, size - m->pos);
+  std::memcpy(ptr, m->bytes.data() + m->pos, n);
+  m->pos += n;
+  return n;
+}
+
+sf_count_t ViewWrite(const void*, sf_count_t, void*) { return 0; }
+
+sf_count_t ViewTell(void* user) { return static_cast<MemoryView*>(user)->pos; }
+
+// libsndfile quietly shortens a WAV whose data chunk runs past the end of the file: a half-copied
+// file must not pass for a short recording.
+void CheckWavLength(std::string_view b, const std::string& path) {
+  if (b.size() < 12 || b.substr(0, 4) != "RIFF" || b.substr(8, 4) != "WAVE") return;
+  auto le32 = [&](size_t p) {
+    uint32_t v = 0;
+    for (int i = 3; i >= 0; --i) v = (v << 8) | static_cast<unsigned char>(b[p + i]);
+    return v;
+  };
+  size_t pos = 12;
+  while (pos + 8 <= b.size()) {
+    const uint32_t size = le32(pos + 4);
+    if (b.substr(pos, 4) == "data") {
+      const size_t held = b.size() - pos - 8;
+      // 0 and 0xFFFFFFFF: the size of a stream that was never finalised (unknown).
+      if (size != 0 && size != 0xFFFFFFFFu && size > held) {
+        Fail(Located(path, 0, Format("truncated: its WAV header declares %u bytes of audio, the file "
+                                     "holds %zu", size, held)));
+      }
+      return;
+    }
+    pos += 8 + static_cast<size_t>(size) + (size & 1);
+  }
+}
+
 }  // namespace
 
 AudioInfo ProbeAudio(const std::string& path) {
@@ -130,9 +193,20 @@ AudioInfo ProbeAudio(const std::string& path) {
   return out;
 }
 
-std::vector<float> LoadAudio(const std::string& path, const DecodeOptions& options) {
+std::vector<float> DecodeAudio(std::string_view bytes, const std::string& path,
+                               const DecodeOptions& options) {
+  if (bytes.empty()) Fail(Located(path, 0, "empty file (0 bytes), not audio"));
+  CheckWavLength(bytes, path);
+  MemoryView view{bytes, 0};
+  SF_VIRTUAL_IO vio{ViewLength, ViewSeek, ViewRead, ViewWrite, ViewTell};
   SF_INFO info;
-  SndFilePtr file = OpenForRead(path, &info);
+  std::memset(&info, 0, sizeof(info));
+  SndFilePtr file(sf_open_virtual(&vio, SFM_READ, &info, &view));
+  if (!file) {
+    std::string reason = sf_strerror(nullptr);
+    Fail(Located(path, 0, "cannot decode audio: " + reason +
+                              " (not a FLAC/WAV/OGG file, or corrupt)"));
+  }
   if (info.channels <= 0) Fail(Located(path, 0, "no audio channels"));
   if (info.channels > 1 && !options.mixdown) {
     std::string what = info.channels == 2 ? "stereo (2 channels)"
@@ -143,7 +217,12 @@ std::vector<float> LoadAudio(const std::string& path, const DecodeOptions& optio
     Fail(Located(path, 0, Format("sample rate %d Hz, expected %d Hz: use --resample to convert",
                                  info.samplerate, options.sample_rate)));
   }
-  std::vector<float> data = ReadInterleaved(path, file.get(), info);
+  if (info.samplerate < kMinSampleRate || info.samplerate > kMaxSampleRate) {
+    Fail(Located(path, 0, Format("sample rate %d Hz is outside the %d-%d Hz antispoof reads "
+                                 "(corrupt header?)", info.samplerate, kMinSampleRate,
+                                 kMaxSampleRate)));
+  }
+  std::vector<float> data = ReadInterleaved(path, file.get(), info, bytes.size());
   file.reset();
   const int channels = info.channels;
   const size_t frames = data.size() / channels;
@@ -156,17 +235,32 @@ std::vector<float> LoadAudio(const std::string& path, const DecodeOptions& optio
   }
   if (channels > 1) {
     for (size_t f = 0; f < frames; ++f) {
-      float sum = 0.0f;
+      double sum = 0.0;  // a float sum of finite samples near FLT_MAX could overflow
       for (int c = 0; c < channels; ++c) sum += data[f * channels + c];
-      data[f] = sum / static_cast<float>(channels);
+      data[f] = static_cast<float>(sum / channels);
     }
     data.resize(frames);
   }
   if (info.samplerate != options.sample_rate) {
     data = Resample(data, info.samplerate, options.sample_rate);
     if (data.empty()) Fail(Located(path, 0, "no samples left after resampling"));
+    // Finite samples near FLT_MAX (a float file of junk) can overflow in the filter.
+    for (size_t i = 0; i < data.size(); ++i) {
+      if (!std::isfinite(data[i])) {
+        Fail(Located(path, 0, Format("resampled sample %zu is not finite: the file's values are far "
+                                     "outside [-1, 1] (corrupt?)", i)));
+      }
+    }
   }
   return data;
+}
+
+std::vector<float> LoadAudio(const std::string& path, const DecodeOptions& options) {
+  std::error_code ec;
+  fs::file_status status = fs::status(path, ec);
+  if (ec || !fs::exists(status)) Fail(Located(path, 0, "no such audio file"));
+  if (fs::is_directory(status)) Fail(Located(path, 0, "is a folder, not an audio file"));
+  return DecodeAudio(ReadFile(path), path, options);
 }
 
 void FitLength(const float* samples, int64_t n, int64_t nb_samp, float* out) {

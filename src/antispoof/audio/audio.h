@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace antispoof::audio {
@@ -29,7 +30,16 @@ AudioInfo ProbeAudio(const std::string& path);
 // Error ("PATH: reason") for: a missing file, a folder, a file libsndfile cannot parse (text,
 // corrupt), zero samples, a truncated file (fewer samples than the header states), a NaN or
 // infinite sample, more than one channel unless mixdown, another sample rate unless resample.
+// A file's sample rate must also lie in [kMinSampleRate, kMaxSampleRate] (a corrupt header
+// could otherwise ask the resampler for an unbounded output).
 std::vector<float> LoadAudio(const std::string& path, const DecodeOptions& options = {});
+
+// LoadAudio's decoder on the bytes of a file held in memory; `path` names it in messages.
+std::vector<float> DecodeAudio(std::string_view bytes, const std::string& path,
+                               const DecodeOptions& options = {});
+
+inline constexpr int kMinSampleRate = 1000;
+inline constexpr int kMaxSampleRate = 768000;
 
 // Reference length rule (parity with the RawNet2 baseline's pad()): the first nb_samp samples;
 // a shorter clip is tiled (repeated whole) and cut to nb_samp. `out` holds nb_samp floats.

@@ -12,6 +12,17 @@ class Error : public std::runtime_error {
   explicit Error(const std::string& message) : std::runtime_error(message) {}
 };
 
+// A run stopped on request (SIGINT/SIGTERM) after saving what it needs to continue. The CLI prints
+// what() (which says how to resume) and exits with exit_code() (128 + the signal number).
+class Interrupted : public Error {
+ public:
+  Interrupted(const std::string& message, int exit_code) : Error(message), exit_code_(exit_code) {}
+  int exit_code() const { return exit_code_; }
+
+ private:
+  int exit_code_;
+};
+
 // "PATH: message" or "PATH:LINE: message" (line is 1-based; 0 = no line).
 std::string Located(const std::string& path, long line, const std::string& message);
 

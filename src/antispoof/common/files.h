@@ -12,6 +12,10 @@ std::string ReadFile(const std::string& path);
 // (and leaving any previous file intact) when the disk is full or the folder is not writable.
 void WriteFileAtomic(const std::string& path, const std::string& bytes);
 
+// Removes the temporary files WriteFileAtomic left in `dir` when its process was killed
+// (NAME.tmp.<pid> of a process that no longer exists); returns how many.
+int RemoveStaleTempFiles(const std::string& dir);
+
 // Creates the folder and its parents; Error when that fails.
 void MakeDirs(const std::string& path);
 

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstdio>
 #include <functional>
+#include <limits>
 #include <map>
 #include <set>
 #include <sstream>
@@ -24,6 +25,12 @@ class MapReader {
   MapReader(const YAML::Node& node, std::string prefix, std::string source)
       : node_(node), prefix_(std::move(prefix)), source_(std::move(source)) {
     if (!node_.IsMap()) Fail(Where("") + "expected a mapping");
+    std::set<std::string> seen;
+    for (const auto& kv : node_) {
+      if (!kv.first.IsScalar()) Fail(Where("") + "a key is a " + Kind(kv.first) + ", expected a name");
+      if (!seen.insert(kv.first.Scalar()).second)
+        Fail(source_ + ": duplicate config key '" + Path(kv.first.Scalar()) + "'");
+    }
   }
 
   bool Has(const std::string& key) const { return static_cast<bool>(node_[key]); }
@@ -57,6 +64,9 @@ class MapReader {
     } else if constexpr (std::is_integral_v<T>) {
       auto i = ParseInt(s);
       if (!i) Fail(Where(key) + "expected an integer, got '" + s + "'");
+      if (*i < static_cast<long long>(std::numeric_limits<T>::min()) ||
+          *i > static_cast<long long>(std::numeric_limits<T>::max()))
+        Fail(Where(key) + "integer " + s + " is out of range");
       return static_cast<T>(*i);
     } else if constexpr (std::is_floating_point_v<T>) {
       auto d = ParseDouble(s);
@@ -100,7 +110,7 @@ class MapReader {
   // Error naming every key that no reader asked for.
   void RejectUnknown() const {
     for (const auto& kv : node_) {
-      std::string key = kv.first.as<std::string>();
+      const std::string& key = kv.first.Scalar();
       if (!used_.count(key)) Fail(source_ + ": unknown config key '" + Path(key) + "'");
     }
   }
@@ -292,18 +302,22 @@ Config ParseConfig(const std::string& text, const std::string& source) {
   Config c;
   c.source = source;
   if (root.IsNull()) Fail(source + ": empty config");
-  MapReader top(root, "", source);
-  if (top.Has("model_config")) {
-    ParseAasistLayout(top, c);
-  } else {
-    if (top.Has("model")) {
-      MapReader m(top.Node("model"), "model", source);
-      ReadModel(m, c.model);
-      m.RejectUnknown();
+  try {
+    MapReader top(root, "", source);
+    if (top.Has("model_config")) {
+      ParseAasistLayout(top, c);
+    } else {
+      if (top.Has("model")) {
+        MapReader m(top.Node("model"), "model", source);
+        ReadModel(m, c.model);
+        m.RejectUnknown();
+      }
+      ReadTrain(top, c.train);
     }
-    ReadTrain(top, c.train);
+    top.RejectUnknown();
+  } catch (const YAML::Exception& e) {
+    Fail(source + ":" + std::to_string(e.mark.line + 1) + ": unexpected YAML structure: " + e.msg);
   }
-  top.RejectUnknown();
   c.model.Validate(source);
   c.train.Validate(source);
   return c;
@@ -319,7 +333,12 @@ void ApplyOverride(Config& config, const std::string& assignment) {
   std::string value = Trim(assignment.substr(eq + 1));
   // Re-parse through the same readers: emit the current config, set the key, parse again.
   YAML::Node root = YAML::Load(ToYaml(config));
-  YAML::Node parsed_value = YAML::Load(value);
+  YAML::Node parsed_value;
+  try {
+    parsed_value = YAML::Load(value);
+  } catch (const YAML::Exception& e) {
+    Fail("override '" + assignment + "': the value is not valid YAML: " + e.msg);
+  }
   if (StartsWith(key, "model.")) {
     std::string sub = key.substr(6);
     if (!root["model"][sub]) Fail("override '" + assignment + "': unknown config key '" + key + "'");

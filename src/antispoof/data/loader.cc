@@ -90,12 +90,16 @@ void BatchLoader::StopWorkers() {
   stop_ = false;
 }
 
-void BatchLoader::StartEpoch(int64_t epoch) {
+void BatchLoader::StartEpoch(int64_t epoch, int64_t first_batch) {
   StopWorkers();
+  if (first_batch < 0 || first_batch > num_batches_) {
+    Fail(Format("cannot start epoch %lld at batch %lld: it has %lld batches", (long long)epoch,
+                (long long)first_batch, (long long)num_batches_));
+  }
   epoch_ = epoch;
   order_ = EpochOrder(epoch);
-  next_claim_ = 0;
-  consumed_ = 0;
+  next_claim_ = first_batch;
+  consumed_ = first_batch;
   for (int i = 0; i < options_.num_workers; ++i) workers_.emplace_back([this] { WorkerLoop(); });
 }
 

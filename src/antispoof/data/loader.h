@@ -72,8 +72,9 @@ class BatchLoader {
   const std::vector<Item>& items() const { return items_; }
   const LoaderOptions& options() const { return options_; }
 
-  // Stops any epoch in progress and starts decoding the batches of `epoch`.
-  void StartEpoch(int64_t epoch);
+  // Stops any epoch in progress and starts decoding the batches of `epoch` from batch
+  // `first_batch` on (the earlier ones are skipped without decoding, e.g. to resume mid-epoch).
+  void StartEpoch(int64_t epoch, int64_t first_batch = 0);
   // The next batch, or nullopt at the end of the epoch.
   std::optional<Batch> Next();
 

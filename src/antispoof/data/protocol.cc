@@ -54,6 +54,13 @@ Protocol ParseProtocol(std::string_view text, const std::string& path, ProtocolF
     std::string_view line = text.substr(pos, end - pos);
     pos = end + 1;
     ++line_no;
+    // A BOM inside the text (files joined with `cat`) separates fields like a space: no id holds one.
+    std::string spaced;
+    if (line.find("\xEF\xBB\xBF") != std::string_view::npos) {
+      spaced = std::string(line);
+      for (size_t at; (at = spaced.find("\xEF\xBB\xBF")) != std::string::npos;) spaced.replace(at, 3, " ");
+      line = spaced;
+    }
     std::vector<std::string> f = SplitWhitespace(line);
     if (f.empty()) continue;
     if (protocol.format == ProtocolFormat::kAuto) {

@@ -40,7 +40,7 @@ struct Protocol {
   std::vector<ProtocolEntry> entries;
 };
 
-// Tolerates a UTF-8 BOM, CRLF, blank lines and extra spaces or tabs. Error "PATH:LINE: ..." for
+// Tolerates a UTF-8 BOM (anywhere: it separates fields like a space), CRLF, blank lines and extra spaces or tabs. Error "PATH:LINE: ..." for
 // a wrong column count (naming the expected columns), a key other than bonafide/spoof, a
 // duplicate utterance (naming the first line), or a file with no entries.
 Protocol ParseProtocol(std::string_view text, const std::string& path,

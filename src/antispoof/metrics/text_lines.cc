@@ -14,7 +14,15 @@ void ForEachFieldLine(std::string_view text,
     size_t end = text.find('\n', begin);
     if (end == std::string_view::npos) end = text.size();
     ++line_number;
-    std::vector<std::string> fields = SplitWhitespace(text.substr(begin, end - begin));
+    std::string_view line = text.substr(begin, end - begin);
+    // A BOM inside the text (files joined with `cat`) separates fields like a space: no id holds one.
+    std::string spaced;
+    if (line.find(kUtf8Bom) != std::string_view::npos) {
+      spaced = std::string(line);
+      for (size_t at; (at = spaced.find(kUtf8Bom)) != std::string::npos;) spaced.replace(at, kUtf8Bom.size(), " ");
+      line = spaced;
+    }
+    std::vector<std::string> fields = SplitWhitespace(line);
     if (!fields.empty()) on_line(line_number, fields);
     begin = end + 1;
   }

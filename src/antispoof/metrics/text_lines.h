@@ -9,8 +9,8 @@
 namespace antispoof::metrics {
 
 // Calls `on_line(line_number, fields)` for every line that has at least one field. Line numbers
-// are 1-based and count empty lines too. A leading UTF-8 BOM, CRLF endings and trailing spaces are
-// accepted.
+// are 1-based and count empty lines too. A UTF-8 BOM anywhere (files joined with `cat`) separates
+// fields like a space; CRLF endings and trailing spaces are accepted.
 void ForEachFieldLine(std::string_view text,
                       const std::function<void(long, const std::vector<std::string>&)>& on_line);
 

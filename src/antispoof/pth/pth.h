@@ -8,6 +8,7 @@
 #include <torch/torch.h>
 
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -25,6 +26,9 @@ struct Checkpoint {
 // Reads a zip-format (PyTorch 1.6+) or legacy (pre-1.6) file, detected by content. Tensors are CPU views
 // over the file's storages (entries sharing a storage in the file share it here too).
 Checkpoint ReadCheckpoint(const std::string& path);
+
+// ReadCheckpoint's reader on the bytes of a file held in memory; `path` names it in messages.
+Checkpoint ReadCheckpointBytes(std::string_view bytes, const std::string& path);
 
 // ReadCheckpoint(path).tensors.
 StateDict ReadStateDict(const std::string& path);

@@ -224,10 +224,7 @@ Checkpoint ReadLegacy(std::string_view bytes) {
 
 }  // namespace
 
-Checkpoint ReadCheckpoint(const std::string& path) {
-  std::error_code ec;
-  if (std::filesystem::is_directory(path, ec)) FailAt(path, 0, "is a folder, not a checkpoint file");
-  std::string bytes = ReadFile(path);
+Checkpoint ReadCheckpointBytes(std::string_view bytes, const std::string& path) {
   try {
     if (bytes.empty()) Fail("empty file (not a PyTorch checkpoint)");
     if (bytes.compare(0, 4, "PK\x03\x04") == 0) return ReadZip(bytes);
@@ -242,6 +239,12 @@ Checkpoint ReadCheckpoint(const std::string& path) {
   } catch (const std::bad_alloc&) {
     FailAt(path, 0, "out of memory while reading the checkpoint");
   }
+}
+
+Checkpoint ReadCheckpoint(const std::string& path) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) FailAt(path, 0, "is a folder, not a checkpoint file");
+  return ReadCheckpointBytes(ReadFile(path), path);
 }
 
 StateDict ReadStateDict(const std::string& path) { return ReadCheckpoint(path).tensors; }

@@ -133,7 +133,8 @@ std::string FormatReportMarkdown(const ExperimentSpec& spec, const json& results
       "| run | seed | test EER (%) | 95% CI (bootstrap, %) | test accuracy (%) | best val EER (%) "
       "| best epoch | epochs | training time |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|\n";
   for (const std::string& name : order) {
-    for (const auto& [seed, entry] : runs[name]["seeds"].items()) {
+    for (const auto& [seed, seed_entry] : runs[name]["seeds"].items()) {
+      const auto& entry = seed_entry;  // lambdas cannot capture a structured binding before C++20
       auto pct = [&](const char* key) {
         return entry[key].is_number() ? Format("%.2f", entry[key].get<double>() * 100)
                                       : std::string("n/a");

@@ -42,6 +42,27 @@ void TruncateCsvToEpoch(const std::string& path, int max_epoch) {
   WriteFileAtomic(path, out);
 }
 
+void TruncateCsvToIteration(const std::string& path, int64_t max_iteration) {
+  if (!FileExists(path)) return;
+  std::istringstream in(ReadFile(path));
+  std::string line, out;
+  bool header = true;
+  while (std::getline(in, line)) {
+    if (header) {
+      out += line + "\n";
+      header = false;
+      continue;
+    }
+    auto first = line.find(',');
+    if (first == std::string::npos) continue;
+    auto second = line.find(',', first + 1);
+    auto iteration = ParseInt(line.substr(first + 1, second == std::string::npos ? std::string::npos
+                                                                                 : second - first - 1));
+    if (iteration && *iteration <= max_iteration) out += line + "\n";
+  }
+  WriteFileAtomic(path, out);
+}
+
 void WriteJson(const std::string& path, const nlohmann::json& value) {
   WriteFileAtomic(path, value.dump(2) + "\n");
 }

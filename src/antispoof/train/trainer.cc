@@ -21,6 +21,7 @@
 #include "antispoof/model/weights.h"
 #include "antispoof/train/adam.h"
 #include "antispoof/train/inference.h"
+#include "antispoof/train/interrupt.h"
 #include "antispoof/train/run_files.h"
 
 namespace antispoof::train {
@@ -36,6 +37,11 @@ struct Progress {
   int best_epoch = 0;
   double best_dev_eer = 2.0;  // > any EER
   double train_time_s = 0;
+  // A checkpoint written on SIGINT/SIGTERM stands inside epoch `epoch + 1`, after
+  // `batch_in_epoch` of its batches (0 = at an epoch boundary).
+  int64_t batch_in_epoch = 0;
+  double epoch_loss_sum = 0;
+  double epoch_seconds = 0;
 };
 
 nlohmann::json ProgressJson(const Progress& p) {
@@ -43,7 +49,10 @@ nlohmann::json ProgressJson(const Progress& p) {
           {"iteration", p.iteration},
           {"best_epoch", p.best_epoch},
           {"best_dev_eer", p.best_dev_eer},
-          {"train_time_s", p.train_time_s}};
+          {"train_time_s", p.train_time_s},
+          {"batch_in_epoch", p.batch_in_epoch},
+          {"epoch_loss_sum", p.epoch_loss_sum},
+          {"epoch_seconds", p.epoch_seconds}};
 }
 
 Progress ProgressFrom(const nlohmann::json& j, const std::string& source) {
@@ -54,6 +63,10 @@ Progress ProgressFrom(const nlohmann::json& j, const std::string& source) {
     p.best_epoch = j.at("best_epoch").get<int>();
     p.best_dev_eer = j.at("best_dev_eer").get<double>();
     p.train_time_s = j.at("train_time_s").get<double>();
+    p.batch_in_epoch = j.value("batch_in_epoch", int64_t{0});
+    p.epoch_loss_sum = j.value("epoch_loss_sum", 0.0);
+    p.epoch_seconds = j.value("epoch_seconds", 0.0);
+    if (p.batch_in_epoch < 0) FailAt(source, 0, "checkpoint metadata: negative batch_in_epoch");
     return p;
   } catch (const nlohmann::json::exception& e) {
     FailAt(source, 0, std::string("checkpoint metadata lacks the training progress: ") + e.what());
@@ -154,6 +167,7 @@ nlohmann::json Train(const TrainOptions& o) {
              "the run was started with another config; resume with the same config and flags");
   }
 
+  if (o.resume && writer) RemoveStaleTempFiles(dir);  // left by a kill while a checkpoint was written
   const int threads = model::ConfigureThreads(ThreadsForRank(tc.threads, o.dist));
   const torch::Device device = model::ParseDevice(DeviceForRank(tc.device, o.dist));
   // One step's batch_size items are split over world_size ranks x grad_accum micro-batches.
@@ -197,14 +211,18 @@ nlohmann::json Train(const TrainOptions& o) {
     progress = ProgressFrom(meta.value("progress", nlohmann::json::object()), last_path);
     std::fprintf(stderr, "resuming %s after epoch %d (iteration %lld)\n", dir.c_str(), progress.epoch,
                  static_cast<long long>(progress.iteration));
+    if (progress.batch_in_epoch > 0)
+      std::fprintf(stderr, "continuing epoch %d at batch %lld\n", progress.epoch + 1,
+                   static_cast<long long>(progress.batch_in_epoch + 1));
   }
   // Every rank starts from rank 0's state, and from the same checkpoint.
-  dist->CheckSame({static_cast<double>(progress.epoch), static_cast<double>(progress.iteration)},
+  dist->CheckSame({static_cast<double>(progress.epoch), static_cast<double>(progress.iteration),
+                   static_cast<double>(progress.batch_in_epoch)},
                   "the epoch and iteration resumed from (every rank reads " + last_path +
                       ": a shared file system, or a copy on every host)");
   BroadcastModel(*dist, net, false);
   if (writer) {
-    TruncateCsvToEpoch(train_log, progress.epoch);
+    TruncateCsvToIteration(train_log, progress.iteration);
     TruncateCsvToEpoch(epochs_csv, progress.epoch);
   }
 
@@ -244,20 +262,50 @@ nlohmann::json Train(const TrainOptions& o) {
   nlohmann::json summary;
 
   const int64_t batches = train_loader.NumBatches();
+  if (progress.batch_in_epoch >= batches)
+    FailAt(last_path, 0, Format("checkpoint stands at batch %lld of an epoch of %lld batches",
+                                static_cast<long long>(progress.batch_in_epoch), static_cast<long long>(batches)));
+  nlohmann::json meta_base = {{"format", "antispoof-checkpoint-1"},
+                              {"config_yaml", ToYaml(config)},
+                              {"seed", tc.seed},
+                              {"versions", Versions()}};
+  auto save_last = [&](const Progress& p) {
+    nlohmann::json meta = meta_base;
+    meta["progress"] = ProgressJson(p);
+    pth::Checkpoint last;
+    last.tensors = model::StateDictOf(*net);
+    last.extra_tensors = adam.State();
+    last.metadata_json = meta.dump();
+    pth::WriteCheckpoint(last_path, last);
+  };
+  auto interrupted = [&](int signal, const std::string& where) {
+    std::string resume = o.command_line;
+    if (resume.find(" --resume") == std::string::npos) resume += " --resume";
+    return Interrupted(Format("interrupted by %s %s: saved %s; continue with:\n  %s", SignalName(signal),
+                              where.c_str(), last_path.c_str(), resume.c_str()),
+                       128 + signal);
+  };
+  InterruptGuard interrupt_guard;
   for (int epoch = progress.epoch + 1; epoch <= tc.num_epochs; ++epoch) {
-    const auto t0 = Clock::now();
+    const int64_t first_batch = progress.batch_in_epoch;
+    const auto t0 = Clock::now() - std::chrono::duration_cast<Clock::duration>(
+                                       std::chrono::duration<double>(progress.epoch_seconds));
     net->train();
-    double loss_sum = 0;
-    int64_t n_batches = 0;
+    double loss_sum = progress.epoch_loss_sum;
+    int64_t n_batches = first_batch;
+    progress.batch_in_epoch = 0;
+    progress.epoch_loss_sum = 0;
+    progress.epoch_seconds = 0;
     ProgressBar bar(Format("epoch %d/%d", epoch, tc.num_epochs), batches * rank_batch, "utt");
+    if (first_batch > 0) bar.Add(first_batch * rank_batch);
     // The data order of epoch e is a pure function of (seed, e): a resumed run sees the same.
     std::vector<int64_t> order;
     if (cache.defined()) {
       order = train_loader.EpochOrder(epoch);
     } else {
-      train_loader.StartEpoch(epoch);
+      train_loader.StartEpoch(epoch, first_batch);
     }
-    for (int64_t b = 0; b < batches; ++b) {
+    for (int64_t b = first_batch; b < batches; ++b) {
       torch::Tensor inputs, labels;
       if (cache.defined()) {
         auto idx = torch::from_blob(order.data() + b * rank_batch, {rank_batch}, torch::kInt64).clone();
@@ -306,6 +354,23 @@ nlohmann::json Train(const TrainOptions& o) {
       bar.Add(rank_batch);
       if (progress.iteration == kill_at)
         ::kill(::getpid(), std::getenv(kKillSignalEnv) ? std::atoi(std::getenv(kKillSignalEnv)) : SIGKILL);
+      // Every rank stops at the same step when any of them was interrupted.
+      int signal = PendingInterrupt();
+      if (o.dist.world_size > 1 &&
+          dist->AllReduceSum(signal != 0 ? 1.0 : 0.0, "checking for an interrupt after " + step_name) > 0 &&
+          signal == 0)
+        signal = SIGINT;
+      if (signal != 0 && b + 1 < batches) {
+        bar.Finish();
+        Progress mid = progress;
+        mid.batch_in_epoch = b + 1;
+        mid.epoch_loss_sum = loss_sum;
+        mid.epoch_seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+        if (writer) save_last(mid);
+        throw interrupted(signal, Format("in epoch %d after batch %lld of %lld (iteration %lld)", epoch,
+                                         static_cast<long long>(b + 1), static_cast<long long>(batches),
+                                         static_cast<long long>(progress.iteration)));
+      }
     }
     bar.Finish();
     const double train_loss = loss_sum / n_batches;
@@ -326,7 +391,16 @@ nlohmann::json Train(const TrainOptions& o) {
       progress.best_epoch = epoch;
     }
     summary = SummaryJson(progress, config, parameters);
-    if (!writer) continue;
+    int end_signal = PendingInterrupt();
+    if (o.dist.world_size > 1 &&
+        dist->AllReduceSum(end_signal != 0 ? 1.0 : 0.0, Format("checking for an interrupt after epoch %d", epoch)) > 0 &&
+        end_signal == 0)
+      end_signal = SIGINT;
+    const bool stop_now = end_signal != 0 && epoch < tc.num_epochs;
+    if (!writer) {
+      if (stop_now) throw interrupted(end_signal, Format("at the end of epoch %d", epoch));
+      continue;
+    }
     AppendCsvRow(epochs_csv, kEpochsHeader,
                  Format("%d,%s,%s,%s,%s,%.3f", epoch, Num(train_loss).c_str(), Num(dev.weighted_loss).c_str(),
                         Num(dev_eer).c_str(), Num(dev_acc).c_str(), seconds));
@@ -334,22 +408,15 @@ nlohmann::json Train(const TrainOptions& o) {
                  epoch, train_loss, dev.weighted_loss, 100 * dev_eer, 100 * dev_acc,
                  FormatDuration(seconds).c_str());
 
-    nlohmann::json meta = {{"format", "antispoof-checkpoint-1"},
-                           {"config_yaml", ToYaml(config)},
-                           {"seed", tc.seed},
-                           {"versions", Versions()}};
+    nlohmann::json meta = meta_base;
     if (progress.best_epoch == epoch) {
       meta["progress"] = ProgressJson(progress);
       model::SaveWeights(*net, best_path, meta.dump());
     }
-    meta["progress"] = ProgressJson(progress);
-    pth::Checkpoint last;
-    last.tensors = model::StateDictOf(*net);
-    last.extra_tensors = adam.State();
-    last.metadata_json = meta.dump();
-    pth::WriteCheckpoint(last_path, last);
+    save_last(progress);
 
     WriteJson(dir + "/summary.json", summary);
+    if (stop_now) throw interrupted(end_signal, Format("at the end of epoch %d", epoch));
   }
   dist->Barrier("finishing (rank 0 writes the last files)");
   if (writer || summary.is_null()) return ReadJson(dir + "/summary.json");

@@ -1,0 +1,91 @@
+// Fault catalogue, configs: every wrong key or value is an error naming the file and the key
+// path and saying what is wrong; nothing is silently ignored or truncated.
+#include <gtest/gtest.h>
+
+#include "faults/faults_support.h"
+
+namespace antispoof::faults {
+namespace {
+
+class ConfigFaults : public ::testing::Test {
+ protected:
+  void SetUp() override { dir_ = testing::TempDir(); }
+  // `antispoof info` on the tiny config with `top` and `model` lines added.
+  CommandResult Info(const std::string& top, const std::string& model = "",
+                     const std::string& flags = "") {
+    path_ = WriteTinyConfig(dir_, top, model);
+    return RunAntispoof("info --config " + Quote(path_) + " " + flags);
+  }
+  void ExpectError(const CommandResult& r, const std::string& what) {
+    EXPECT_EQ(r.exit_code, 1) << r.out;
+    EXPECT_TRUE(Contains(r.err, path_)) << r.err;
+    EXPECT_TRUE(Contains(r.err, what)) << r.err;
+    EXPECT_EQ(r.out, "");
+  }
+  std::string dir_, path_;
+};
+
+TEST_F(ConfigFaults, CleanConfigIsAccepted) {
+  CommandResult r = Info("");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+}
+
+TEST_F(ConfigFaults, UnknownKeysAreNamedWithTheirPath) {
+  ExpectError(Info("learning_rate: 0.1\n"), "unknown config key 'learning_rate'");
+  ExpectError(Info("", "  nb_samps: 100\n"), "unknown config key 'model.nb_samps'");
+}
+
+TEST_F(ConfigFaults, MistypedValuesNameTheKeyAndTheValue) {
+  ExpectError(Info("seed: twelve\n"), "seed: expected an integer, got 'twelve'");
+  ExpectError(Info("weight_decay: 1e-3x\n"), "weight_decay: expected a number, got '1e-3x'");
+  ExpectError(Info("cache_front_end: maybe\n"),
+              "cache_front_end: expected true or false, got 'maybe'");
+  ExpectError(Info("", "  attention: squeeze\n"),
+              "model.attention: unknown value 'squeeze' (expected none|se)");
+  ExpectError(Info("betas: 0.9\n"), "betas: expected a list of 2 values");
+  ExpectError(Info("weight_decay: -1\n"), "weight_decay: must not be negative");
+}
+
+TEST_F(ConfigFaults, IntegerOutOfRangeIsAnErrorNotATruncation) {
+  // 2^32 + 8000 used to be cast to int and read as nb_samp 8000.
+  ExpectError(Info("", "  gru_node: 4294967312\n"),
+              "model.gru_node: integer 4294967312 is out of range");
+}
+
+TEST_F(ConfigFaults, DuplicateKeyIsAnError) {
+  // YAML parsers keep one of the two silently; which one is a guess the user should not have to
+  // make.
+  ExpectError(Info("lr: 0.1\n"), "duplicate config key 'lr'");
+}
+
+TEST_F(ConfigFaults, SyntaxErrorNamesTheLine) {
+  path_ = dir_ + "/broken.yaml";
+  Spit(path_, "batch_size: 4\nmodel:\n  nb_samp: [8000\n");
+  CommandResult r = RunAntispoof("info --config " + Quote(path_));
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_TRUE(Contains(r.err, path_ + ":")) << r.err;
+  EXPECT_TRUE(Contains(r.err, "not valid YAML")) << r.err;
+}
+
+TEST_F(ConfigFaults, NonScalarKeyIsAnError) {
+  path_ = dir_ + "/complex.yaml";
+  Spit(path_, "? [a, b]\n: 1\n");
+  CommandResult r = RunAntispoof("info --config " + Quote(path_));
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_TRUE(Contains(r.err, path_ + ": top level: a key is a list")) << r.err;
+}
+
+TEST_F(ConfigFaults, OverridesAreCheckedLikeTheFile) {
+  const std::string la = WriteCorpus(dir_, 4, 3);
+  CommandResult r =
+      RunAntispoof(TrainArgs(WriteTinyConfig(dir_), la, dir_ + "/run", "--set model.nb_sampl=9"));
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_TRUE(Contains(r.err, "unknown config key 'model.nb_sampl'")) << r.err;
+  r = RunAntispoof(TrainArgs(WriteTinyConfig(dir_), la, dir_ + "/run", "--set 'lr=[1, 2'"));
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_TRUE(Contains(r.err, "override 'lr=[1, 2'")) << r.err;
+  EXPECT_FALSE(fs::exists(dir_ + "/run/last.pth"));
+}
+
+}  // namespace
+}  // namespace antispoof::faults
