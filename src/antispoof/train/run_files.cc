@@ -24,7 +24,11 @@ void AppendCsvRow(const std::string& path, const std::string& header, const std:
   std::fclose(f);
 }
 
-void TruncateCsvToEpoch(const std::string& path, int max_epoch) {
+namespace {
+
+// Keeps the header and the rows whose integer in column `column` (0-based) is <= max_value; rows
+// without that column, or with a non-integer there, are dropped.
+void TruncateCsvByColumn(const std::string& path, size_t column, int64_t max_value) {
   if (!FileExists(path)) return;
   std::istringstream in(ReadFile(path));
   std::string line, out;
@@ -35,32 +39,25 @@ void TruncateCsvToEpoch(const std::string& path, int max_epoch) {
       header = false;
       continue;
     }
-    auto comma = line.find(',');
-    auto epoch = ParseInt(line.substr(0, comma));
-    if (epoch && *epoch <= max_epoch) out += line + "\n";
+    size_t start = 0;
+    for (size_t c = 0; c < column && start != std::string::npos; ++c) {
+      start = line.find(',', start);
+      if (start != std::string::npos) ++start;
+    }
+    if (start == std::string::npos) continue;
+    const size_t end = line.find(',', start);
+    auto value = ParseInt(line.substr(start, end == std::string::npos ? std::string::npos : end - start));
+    if (value && *value <= max_value) out += line + "\n";
   }
   WriteFileAtomic(path, out);
 }
 
+}  // namespace
+
+void TruncateCsvToEpoch(const std::string& path, int max_epoch) { TruncateCsvByColumn(path, 0, max_epoch); }
+
 void TruncateCsvToIteration(const std::string& path, int64_t max_iteration) {
-  if (!FileExists(path)) return;
-  std::istringstream in(ReadFile(path));
-  std::string line, out;
-  bool header = true;
-  while (std::getline(in, line)) {
-    if (header) {
-      out += line + "\n";
-      header = false;
-      continue;
-    }
-    auto first = line.find(',');
-    if (first == std::string::npos) continue;
-    auto second = line.find(',', first + 1);
-    auto iteration = ParseInt(line.substr(first + 1, second == std::string::npos ? std::string::npos
-                                                                                 : second - first - 1));
-    if (iteration && *iteration <= max_iteration) out += line + "\n";
-  }
-  WriteFileAtomic(path, out);
+  TruncateCsvByColumn(path, 1, max_iteration);
 }
 
 void WriteJson(const std::string& path, const nlohmann::json& value) {
