@@ -278,6 +278,15 @@ nlohmann::json Train(const TrainOptions& o) {
     last.metadata_json = meta.dump();
     pth::WriteCheckpoint(last_path, last);
   };
+  // The pending interrupt, agreed over the ranks: every rank stops at the same point when any of them
+  // was interrupted (SIGINT for the ranks that were not).
+  auto agreed_interrupt = [&](const std::string& where) {
+    int signal = PendingInterrupt();
+    if (o.dist.world_size > 1 &&
+        dist->AllReduceSum(signal != 0 ? 1.0 : 0.0, "checking for an interrupt " + where) > 0 && signal == 0)
+      signal = SIGINT;
+    return signal;
+  };
   auto interrupted = [&](int signal, const std::string& where) {
     std::string resume = o.command_line;
     if (resume.find(" --resume") == std::string::npos) resume += " --resume";
@@ -354,12 +363,7 @@ nlohmann::json Train(const TrainOptions& o) {
       bar.Add(rank_batch);
       if (progress.iteration == kill_at)
         ::kill(::getpid(), std::getenv(kKillSignalEnv) ? std::atoi(std::getenv(kKillSignalEnv)) : SIGKILL);
-      // Every rank stops at the same step when any of them was interrupted.
-      int signal = PendingInterrupt();
-      if (o.dist.world_size > 1 &&
-          dist->AllReduceSum(signal != 0 ? 1.0 : 0.0, "checking for an interrupt after " + step_name) > 0 &&
-          signal == 0)
-        signal = SIGINT;
+      const int signal = agreed_interrupt("after " + step_name);
       if (signal != 0 && b + 1 < batches) {
         bar.Finish();
         Progress mid = progress;
@@ -391,11 +395,7 @@ nlohmann::json Train(const TrainOptions& o) {
       progress.best_epoch = epoch;
     }
     summary = SummaryJson(progress, config, parameters);
-    int end_signal = PendingInterrupt();
-    if (o.dist.world_size > 1 &&
-        dist->AllReduceSum(end_signal != 0 ? 1.0 : 0.0, Format("checking for an interrupt after epoch %d", epoch)) > 0 &&
-        end_signal == 0)
-      end_signal = SIGINT;
+    const int end_signal = agreed_interrupt(Format("after epoch %d", epoch));
     const bool stop_now = end_signal != 0 && epoch < tc.num_epochs;
     if (!writer) {
       if (stop_now) throw interrupted(end_signal, Format("at the end of epoch %d", epoch));
