@@ -1,5 +1,7 @@
 #include "support/test_support.h"
 
+#include "antispoof/common/error.h"
+
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -77,6 +79,15 @@ CommandResult RunShell(const std::string& command) {
 
 CommandResult RunAntispoof(const std::string& args) {
   return RunShell("'" + BinaryPath() + "' " + args);
+}
+
+std::string ErrorMessageOf(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "";
 }
 
 }  // namespace antispoof::testing

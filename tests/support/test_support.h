@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <functional>
 #include <string>
 
 namespace antispoof::testing {
@@ -26,6 +27,9 @@ struct CommandResult {
 CommandResult RunAntispoof(const std::string& args);
 // Runs any shell command line and captures both streams.
 CommandResult RunShell(const std::string& command);
+
+// The message of the antispoof::Error that f throws; "" when it throws none.
+std::string ErrorMessageOf(const std::function<void()>& f);
 
 }  // namespace antispoof::testing
 

@@ -12,6 +12,8 @@
 namespace antispoof::model {
 namespace {
 
+using ::antispoof::testing::ErrorMessageOf;
+
 ModelConfig Small(Attention attention = Attention::kNone) {
   ModelConfig c;
   c.nb_samp = 8000;
@@ -20,15 +22,6 @@ ModelConfig Small(Attention attention = Attention::kNone) {
   c.group2 = {20, 32};
   c.attention = attention;
   return c;
-}
-
-std::string ErrorOf(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
 }
 
 TEST(Weights, SavedCheckpointLoadsBackBitExactly) {
@@ -61,7 +54,7 @@ TEST(Weights, AnotherShapeIsRejectedByName) {
   ModelConfig other = Small();
   other.gru_node = 24;
   RawNet2 big(other);
-  std::string e = ErrorOf([&] { LoadWeights(*big, path); });
+  std::string e = ErrorMessageOf([&] { LoadWeights(*big, path); });
   EXPECT_NE(e.find(path), std::string::npos) << e;
   EXPECT_NE(e.find("wrong shape: gru.weight_ih_l0 (checkpoint [48,32], model [72,32])"), std::string::npos) << e;
 }
@@ -71,18 +64,18 @@ TEST(Weights, BaselineCheckpointIntoAttentionModelNamesTheMissingKeys) {
   const std::string path = testing::TempDir() + "/base.pth";
   SaveWeights(*base, path, "");
   RawNet2 se(Small(Attention::kSe));
-  std::string e = ErrorOf([&] { LoadWeights(*se, path); });
+  std::string e = ErrorMessageOf([&] { LoadWeights(*se, path); });
   EXPECT_NE(e.find("missing keys: block0.0.channel_attention.fc1.bias"), std::string::npos) << e;
   // And the other way round: extra keys are unexpected.
   const std::string se_path = testing::TempDir() + "/se.pth";
   SaveWeights(*se, se_path, "");
-  e = ErrorOf([&] { LoadWeights(*base, se_path); });
+  e = ErrorMessageOf([&] { LoadWeights(*base, se_path); });
   EXPECT_NE(e.find("unexpected keys: block0.0.channel_attention.fc1.weight"), std::string::npos) << e;
 }
 
 TEST(Weights, MissingOrTruncatedFileIsAClearError) {
   RawNet2 net(Small());
-  std::string e = ErrorOf([&] { LoadWeights(*net, "/nonexistent/x.pth"); });
+  std::string e = ErrorMessageOf([&] { LoadWeights(*net, "/nonexistent/x.pth"); });
   EXPECT_NE(e.find("/nonexistent/x.pth"), std::string::npos) << e;
   const std::string path = testing::TempDir() + "/t.pth";
   SaveWeights(*net, path, "");
@@ -92,7 +85,7 @@ TEST(Weights, MissingOrTruncatedFileIsAClearError) {
     bytes.assign(std::istreambuf_iterator<char>(in), {});
   }
   std::ofstream(path, std::ios::binary) << bytes.substr(0, bytes.size() / 2);
-  e = ErrorOf([&] { LoadWeights(*net, path); });
+  e = ErrorMessageOf([&] { LoadWeights(*net, path); });
   EXPECT_NE(e.find(path), std::string::npos) << e;
 }
 

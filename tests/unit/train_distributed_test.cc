@@ -19,6 +19,8 @@
 namespace antispoof::train {
 namespace {
 
+using ::antispoof::testing::ErrorMessageOf;
+
 using ::testing::HasSubstr;
 
 EnvLookup Env(std::map<std::string, std::string> vars) {
@@ -27,15 +29,6 @@ EnvLookup Env(std::map<std::string, std::string> vars) {
     auto it = shared->find(name);
     return it == shared->end() ? nullptr : it->second.c_str();
   };
-}
-
-std::string ErrorOf(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
 }
 
 TEST(DistOptions, DefaultIsOneProcess) {
@@ -76,44 +69,44 @@ TEST(DistOptions, FlagsWinOverAnEmptyEnvironmentAndMustAgreeWithASetOne) {
   DistOptions o = ResolveDistOptions(flags, Env({{"RANK", "1"}}));
   EXPECT_EQ(o.rank, 1);
   EXPECT_EQ(o.master_port, 1234);
-  std::string e = ErrorOf([&] { ResolveDistOptions(flags, Env({{"RANK", "0"}})); });
+  std::string e = ErrorMessageOf([&] { ResolveDistOptions(flags, Env({{"RANK", "0"}})); });
   EXPECT_THAT(e, HasSubstr("--rank 1"));
   EXPECT_THAT(e, HasSubstr("RANK=0"));
-  e = ErrorOf([&] { ResolveDistOptions(flags, Env({{"MASTER_ADDR", "other"}})); });
+  e = ErrorMessageOf([&] { ResolveDistOptions(flags, Env({{"MASTER_ADDR", "other"}})); });
   EXPECT_THAT(e, HasSubstr("MASTER_ADDR"));
 }
 
 TEST(DistOptions, BadValuesNameTheFlagAndTheVariable) {
-  EXPECT_THAT(ErrorOf([] {
+  EXPECT_THAT(ErrorMessageOf([] {
                 ResolveDistOptions({}, Env({{"WORLD_SIZE", "two"}}));
               }),
               HasSubstr("WORLD_SIZE='two'"));
-  EXPECT_THAT(ErrorOf([] {
+  EXPECT_THAT(ErrorMessageOf([] {
                 ResolveDistOptions({}, Env({{"WORLD_SIZE", "0"}}));
               }),
               HasSubstr("--world-size"));
   EXPECT_THAT(
-      ErrorOf([] {
+      ErrorMessageOf([] {
         ResolveDistOptions(
             {},
             Env({{"WORLD_SIZE", "2"}, {"RANK", "2"}, {"MASTER_ADDR", "h"}, {"MASTER_PORT", "1"}}));
       }),
       HasSubstr("--rank (RANK) 2 is outside the world of size 2"));
-  EXPECT_THAT(ErrorOf([] {
+  EXPECT_THAT(ErrorMessageOf([] {
                 ResolveDistOptions({}, Env({{"WORLD_SIZE", "2"}}));
               }),
               HasSubstr("MASTER_ADDR"));
-  EXPECT_THAT(ErrorOf([] {
+  EXPECT_THAT(ErrorMessageOf([] {
                 ResolveDistOptions({}, Env({{"WORLD_SIZE", "2"}, {"MASTER_ADDR", "h"}}));
               }),
               HasSubstr("--master-port (MASTER_PORT)"));
-  EXPECT_THAT(ErrorOf([] {
+  EXPECT_THAT(ErrorMessageOf([] {
                 ResolveDistOptions({}, Env({{"MASTER_PORT", "70000"}}));
               }),
               HasSubstr("70000"));
   DistOptions bad_timeout;
   bad_timeout.timeout_s = 0;
-  EXPECT_THAT(ErrorOf([&] { ResolveDistOptions(bad_timeout, Env({})); }),
+  EXPECT_THAT(ErrorMessageOf([&] { ResolveDistOptions(bad_timeout, Env({})); }),
               HasSubstr("--dist-timeout"));
   DistOptions file;
   file.world_size = 2;
@@ -241,7 +234,7 @@ TEST(Distributed, TwoRanksAverageGatherAndCompare) {
       auto rows = torch::arange(rank ? 4 : 6, torch::kFloat64).reshape({-1, 2}) + 100 * rank;
       gathered[rank] = dist->AllGatherRows(rows, "test gather");
       dist->CheckSame({1.0, 2.0}, "equal values");
-      mismatch[rank] = ErrorOf([&] { dist->CheckSame({1.0, rank + 0.0}, "the test values"); });
+      mismatch[rank] = ErrorMessageOf([&] { dist->CheckSame({1.0, rank + 0.0}, "the test values"); });
       dist->Barrier("test end");
     } catch (const std::exception& e) {
       errors[rank] = e.what();
