@@ -5,10 +5,10 @@
 #include <filesystem>
 #include <map>
 #include <string>
-#include <unistd.h>
 #include <vector>
 
 #include "antispoof/audio/audio.h"
+#include "temp_audio_dir.h"
 
 namespace {
 
@@ -20,15 +20,7 @@ const std::vector<std::string>& Files(const std::string& ext) {
   static std::map<std::string, std::vector<std::string>> cache;
   auto& files = cache[ext];
   if (!files.empty()) return files;
-  fs::path dir = fs::temp_directory_path() / ("antispoof_bench_" + std::to_string(getpid()));
-  fs::create_directories(dir);
-  static struct Cleaner {
-    fs::path dir;
-    ~Cleaner() {
-      std::error_code ec;
-      fs::remove_all(dir, ec);
-    }
-  } cleaner{dir};
+  const fs::path& dir = antispoof::bench::TempAudioDir("bench");
   uint32_t state = 1;
   for (int f = 0; f < kFiles; ++f) {
     std::vector<float> x(kSamples);

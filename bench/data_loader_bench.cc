@@ -4,11 +4,11 @@
 #include <cmath>
 #include <filesystem>
 #include <string>
-#include <unistd.h>
 #include <vector>
 
 #include "antispoof/audio/audio.h"
 #include "antispoof/data/loader.h"
+#include "temp_audio_dir.h"
 
 namespace {
 
@@ -17,15 +17,7 @@ namespace fs = std::filesystem;
 const std::vector<antispoof::data::Item>& Items() {
   static std::vector<antispoof::data::Item> items;
   if (!items.empty()) return items;
-  fs::path dir = fs::temp_directory_path() / ("antispoof_loader_bench_" + std::to_string(getpid()));
-  fs::create_directories(dir);
-  static struct Cleaner {
-    fs::path dir;
-    ~Cleaner() {
-      std::error_code ec;
-      fs::remove_all(dir, ec);
-    }
-  } cleaner{dir};
+  const fs::path& dir = antispoof::bench::TempAudioDir("loader_bench");
   for (int f = 0; f < 128; ++f) {
     std::vector<float> x(40000 + 300 * f);
     for (size_t i = 0; i < x.size(); ++i) x[i] = 0.3f * std::sin(0.01f * i * (f % 7 + 1));
