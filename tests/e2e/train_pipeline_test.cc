@@ -14,6 +14,7 @@
 namespace {
 namespace fs = std::filesystem;
 using antispoof::testing::RunAntispoof;
+using antispoof::testing::RunShell;
 
 std::string Slurp(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -141,6 +142,39 @@ TEST(Pipeline, TinyExperimentResultsMatchTheRunDirectories) {
   auto refused = RunAntispoof("experiment --config '" + exp + "' --out '" + out + "'");
   EXPECT_EQ(refused.exit_code, 1);
   EXPECT_NE(refused.err.find("--resume"), std::string::npos);
+}
+
+// Ctrl-C during an experiment: it stops with 130 and prints the experiment's own resume command; resuming
+// ends with the same scores and results as an experiment that was never interrupted.
+TEST(Pipeline, InterruptedExperimentResumesToTheSameResults) {
+  const std::string corpus = antispoof::testing::TinyCorpusDir();
+  const std::string dir = antispoof::testing::TempDir();
+  const std::string exp = dir + "/exp.yaml";
+  std::ofstream(exp) << "dataset: tiny\ndata_root: " << corpus << "\nseeds: [1, 2]\nepochs: 3\nbench: false\n"
+                     << "bootstrap_samples: 50\nruns:\n  - {name: run_0, description: baseline, config: "
+                     << TinyConfig(dir) << "}\n";
+  const std::string reference = dir + "/reference", out = dir + "/out";
+  auto ref = RunAntispoof("experiment --config '" + exp + "' --out '" + reference + "'");
+  ASSERT_EQ(ref.exit_code, 0) << ref.err;
+  // SIGINT once seed 1 has logged two steps (the shell waits for that, up to 120 s).
+  const std::string log = out + "/runs/run_0/seed_1/train_log.csv";
+  auto stopped = RunShell("'" + antispoof::testing::BinaryPath() + "' experiment --config '" + exp + "' --out '" +
+                          out + "' & pid=$!; for i in $(seq 1200); do [ -f '" + log + "' ] && [ $(wc -l < '" + log +
+                          "') -ge 3 ] && break; sleep 0.1; done; kill -INT $pid; wait $pid");
+  EXPECT_EQ(stopped.exit_code, 130) << stopped.err;
+  EXPECT_NE(stopped.err.find("interrupted by SIGINT"), std::string::npos) << stopped.err;
+  EXPECT_NE(stopped.err.find("experiment --config " + exp + " --out " + out + " --resume"), std::string::npos)
+      << stopped.err;
+  EXPECT_FALSE(fs::exists(out + "/results.json"));
+  auto resumed = RunAntispoof("experiment --config '" + exp + "' --out '" + out + "' --resume");
+  ASSERT_EQ(resumed.exit_code, 0) << resumed.err;
+  for (const char* seed : {"seed_1", "seed_2"}) {
+    const std::string a = reference + "/runs/run_0/" + seed, b = out + "/runs/run_0/" + seed;
+    EXPECT_EQ(Slurp(a + "/train_log.csv"), Slurp(b + "/train_log.csv")) << seed;
+    EXPECT_EQ(Slurp(a + "/scores_eval.txt"), Slurp(b + "/scores_eval.txt")) << seed;
+  }
+  auto a = Json(reference + "/results.json")["runs"]["run_0"], b = Json(out + "/results.json")["runs"]["run_0"];
+  for (const char* key : {"test_eer", "best_val_eer", "test_acc", "per_attack_eer"}) EXPECT_EQ(a[key], b[key]) << key;
 }
 
 }  // namespace
