@@ -234,29 +234,21 @@ TEST_F(Distributed2, ShardedScoringEqualsOneProcess) {
   ScoringResult single = ScoreWithLoader(single_net, single_loader, torch::kCPU, "dev");
   std::vector<model::RawNet2> nets = {make_model(), make_model()};
   std::vector<ScoringResult> sharded(2);
-  std::vector<std::string> errors(2);
   const std::string store = *dir_ + "/score_store";
-  auto rank_main = [&](int rank) {
-    try {
-      DistOptions o;
-      o.world_size = 2;
-      o.rank = rank;
-      o.init_file = store;
-      o.timeout_s = 60;
-      auto dist = Distributed::Create(ResolveDistOptions(o, [](const char*) { return nullptr; }),
-                                      torch::kCPU);
-      data::LoaderOptions shard = lo;
-      shard.rank = rank;
-      shard.world_size = 2;
-      data::BatchLoader loader(items, shard);
-      sharded[rank] = ScoreSharded(*dist, nets[rank], loader, torch::kCPU, "dev", {0.1, 0.9});
-    } catch (const std::exception& e) {
-      errors[rank] = e.what();
-    }
-  };
-  std::thread t0(rank_main, 0), t1(rank_main, 1);
-  t0.join();
-  t1.join();
+  const std::vector<std::string> errors = testing::RunAsThreads(2, [&](int rank) {
+    DistOptions o;
+    o.world_size = 2;
+    o.rank = rank;
+    o.init_file = store;
+    o.timeout_s = 60;
+    auto dist = Distributed::Create(ResolveDistOptions(o, [](const char*) { return nullptr; }),
+                                    torch::kCPU);
+    data::LoaderOptions shard = lo;
+    shard.rank = rank;
+    shard.world_size = 2;
+    data::BatchLoader loader(items, shard);
+    sharded[rank] = ScoreSharded(*dist, nets[rank], loader, torch::kCPU, "dev", {0.1, 0.9});
+  });
   ASSERT_EQ(errors[0], "");
   ASSERT_EQ(errors[1], "");
   auto eer = [](const ScoringResult& s) {

@@ -13,6 +13,7 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <thread>
 
 namespace antispoof::testing {
 namespace fs = std::filesystem;
@@ -88,6 +89,21 @@ std::string ErrorMessageOf(const std::function<void()>& f) {
     return e.what();
   }
   return "";
+}
+
+std::vector<std::string> RunAsThreads(int n, const std::function<void(int)>& body) {
+  std::vector<std::string> errors(n);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < n; ++i)
+    threads.emplace_back([&, i] {
+      try {
+        body(i);
+      } catch (const std::exception& e) {
+        errors[i] = e.what();
+      }
+    });
+  for (auto& t : threads) t.join();
+  return errors;
 }
 
 }  // namespace antispoof::testing

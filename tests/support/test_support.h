@@ -5,6 +5,7 @@
 
 #include <functional>
 #include <string>
+#include <vector>
 
 namespace antispoof::testing {
 
@@ -30,6 +31,10 @@ CommandResult RunShell(const std::string& command);
 
 // The message of the antispoof::Error that f throws; "" when it throws none.
 std::string ErrorMessageOf(const std::function<void()>& f);
+
+// Runs body(0) .. body(n - 1) on n threads at once (e.g. the ranks of a distributed test) and returns,
+// per thread, the message of the std::exception it threw ("" when it threw none).
+std::vector<std::string> RunAsThreads(int n, const std::function<void(int)>& body);
 
 }  // namespace antispoof::testing
 

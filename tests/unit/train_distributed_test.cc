@@ -211,38 +211,30 @@ TEST(Distributed, OneProcessCollectivesAreTheIdentity) {
 // Two ranks as two threads of this process, meeting in a FileStore.
 TEST(Distributed, TwoRanksAverageGatherAndCompare) {
   const std::string store = testing::TempDir() + "/store";
-  std::vector<std::string> errors(2);
   std::vector<std::vector<torch::Tensor>> reduced(2);
   std::vector<std::vector<torch::Tensor>> gathered(2);
   std::vector<std::string> mismatch(2);
-  auto rank_main = [&](int rank) {
-    try {
-      DistOptions o;
-      o.world_size = 2;
-      o.rank = rank;
-      o.init_file = store;
-      o.timeout_s = 30;
-      o.bucket_mb = 40.0 / (1024 * 1024);  // 40 bytes: several buckets
-      auto dist = Distributed::Create(ResolveDistOptions(o, Env({})), torch::kCPU);
-      std::vector<torch::Tensor> ts = {torch::full({3}, 1.0f + rank),
-                                       torch::full({2, 5}, 10.0f * (rank + 1)),
-                                       torch::full({4}, rank ? 3.0 : 1.0, torch::kFloat64)};
-      dist->AllReduceMean(ts, 2, "test all-reduce");
-      reduced[rank] = ts;
-      EXPECT_EQ(dist->AllReduceSum(rank + 1.5, "test sum"), 4.0);
-      // Rank 0 has 3 rows, rank 1 has 2 (variable lengths).
-      auto rows = torch::arange(rank ? 4 : 6, torch::kFloat64).reshape({-1, 2}) + 100 * rank;
-      gathered[rank] = dist->AllGatherRows(rows, "test gather");
-      dist->CheckSame({1.0, 2.0}, "equal values");
-      mismatch[rank] = ErrorMessageOf([&] { dist->CheckSame({1.0, rank + 0.0}, "the test values"); });
-      dist->Barrier("test end");
-    } catch (const std::exception& e) {
-      errors[rank] = e.what();
-    }
-  };
-  std::thread t0(rank_main, 0), t1(rank_main, 1);
-  t0.join();
-  t1.join();
+  const std::vector<std::string> errors = testing::RunAsThreads(2, [&](int rank) {
+    DistOptions o;
+    o.world_size = 2;
+    o.rank = rank;
+    o.init_file = store;
+    o.timeout_s = 30;
+    o.bucket_mb = 40.0 / (1024 * 1024);  // 40 bytes: several buckets
+    auto dist = Distributed::Create(ResolveDistOptions(o, Env({})), torch::kCPU);
+    std::vector<torch::Tensor> ts = {torch::full({3}, 1.0f + rank),
+                                     torch::full({2, 5}, 10.0f * (rank + 1)),
+                                     torch::full({4}, rank ? 3.0 : 1.0, torch::kFloat64)};
+    dist->AllReduceMean(ts, 2, "test all-reduce");
+    reduced[rank] = ts;
+    EXPECT_EQ(dist->AllReduceSum(rank + 1.5, "test sum"), 4.0);
+    // Rank 0 has 3 rows, rank 1 has 2 (variable lengths).
+    auto rows = torch::arange(rank ? 4 : 6, torch::kFloat64).reshape({-1, 2}) + 100 * rank;
+    gathered[rank] = dist->AllGatherRows(rows, "test gather");
+    dist->CheckSame({1.0, 2.0}, "equal values");
+    mismatch[rank] = ErrorMessageOf([&] { dist->CheckSame({1.0, rank + 0.0}, "the test values"); });
+    dist->Barrier("test end");
+  });
   ASSERT_EQ(errors[0], "");
   ASSERT_EQ(errors[1], "");
   for (int r = 0; r < 2; ++r) {
