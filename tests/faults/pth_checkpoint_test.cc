@@ -127,5 +127,23 @@ TEST_F(CheckpointFaults, OffsetsBeyondTheStorageAreRefused) {
   ExpectRefused(Checkpoint(TensorPickle(2, -1, 1)), "negative tensor storage offset");
 }
 
+// The official 2021 RawNet2 checkpoints are in PyTorch's legacy (pre-1.6, not zip) format. The
+// reference-made legacy file of ../shared/parity scores under its config; cut anywhere it is refused.
+TEST_F(CheckpointFaults, LegacyFormatScoresAndTruncatedIsAnError) {
+  ANTISPOOF_REQUIRE_SHARED();
+  const std::string config = testing::SharedDir() + "/parity/rawnet2_tiny.yaml";
+  const std::string legacy = testing::SharedDir() + "/parity/rawnet2_tiny_legacy.pth";
+  CommandResult ok = RunAntispoof("score --config " + Quote(config) + " --checkpoint " + Quote(legacy) + " " +
+                                  Quote(audio_));
+  EXPECT_EQ(ok.exit_code, 0) << ok.err;
+  EXPECT_TRUE(Contains(ok.out, "clip ")) << ok.out;
+  const std::string good = Slurp(legacy);
+  const size_t n = good.size();
+  for (size_t cut : {size_t{1}, size_t{2}, size_t{11}, size_t{100}, size_t{1000}, n / 2, n - 100, n - 8, n - 1}) {
+    SCOPED_TRACE(cut);
+    ExpectRefused(good.substr(0, cut), "", config);
+  }
+}
+
 }  // namespace
 }  // namespace antispoof::faults
