@@ -4,10 +4,12 @@
 (conf/experiments/demo.yaml: 2-s inputs, batch 16, Adam lr 5e-4 with L2 1e-4, 40-step warm-up, cosine
 decay, weighted CE 0.1/0.9, last partial batch dropped) on a corpus in the ASVspoof 2019 LA layout.
 Prints the mean training loss and the dev EER (%) per epoch, to set beside `antispoof train`'s epochs.csv.
-The fixed front end (sinc, abs, max-pool 3) is computed once by FFT, as `cache_front_end: true` does.
+The fixed front end (sinc, abs, max-pool 3) is computed once by FFT, as `cache_front_end: true` does;
+with --random-crop each training step instead takes a fresh random 2-s window of every utterance (a
+shorter one is tiled from a random start), an augmentation the reference does not use.
 
 Needs python3-numpy and python3-torch (Debian packages) and ffmpeg; not part of the C++ build.
-Usage: scripts/probes/reference_rawnet2.py data/corpus [--epochs 7] [--seed 1] [--threads 2]
+Usage: scripts/probes/reference_rawnet2.py data/corpus [--epochs 7] [--seed 1] [--threads 2] [--random-crop]
 """
 import argparse
 import os
@@ -95,6 +97,7 @@ def main():
     ap.add_argument("--warmup", type=int, default=40)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--threads", type=int, default=os.cpu_count())
+    ap.add_argument("--random-crop", action="store_true")
     args = ap.parse_args()
     root = args.root if os.path.isdir(os.path.join(args.root, "ASVspoof2019_LA_cm_protocols")) \
         else os.path.join(args.root, "LA")
@@ -105,8 +108,19 @@ def main():
     for split in ("train", "dev"):
         rows = load_split(root, split)
         waves = [fit_length(r[2], NB_SAMP) for r in rows]
+        if split == "train":
+            raw_train = [r[2] for r in rows]
         feats[split] = torch.cat([front_end(waves[i:i + 50], bank) for i in range(0, len(waves), 50)])
         labels[split] = torch.tensor([r[1] for r in rows])
+    crop_rng = np.random.default_rng(args.seed)
+
+    def random_crop(x):
+        n = len(x)
+        if n >= NB_SAMP:
+            start = crop_rng.integers(0, n - NB_SAMP + 1)
+            return x[start:start + NB_SAMP]
+        start = crop_rng.integers(0, n)
+        return np.tile(x, int(np.ceil((NB_SAMP + start) / n)) + 1)[start:start + NB_SAMP]
     net = RawNet2()
     trainable = [p for name, p in net.named_parameters() if ".bn1." not in name]
     opt = torch.optim.Adam(trainable, lr=args.lr, weight_decay=1e-4)
@@ -124,7 +138,9 @@ def main():
         for b in range(per_epoch):
             i = perm[b * args.batch:(b + 1) * args.batch]
             opt.zero_grad()
-            loss = F.nll_loss(net(feats["train"][i]), labels["train"][i], weight=weights)
+            inputs = front_end([random_crop(raw_train[k]) for k in i.tolist()], bank) if args.random_crop \
+                else feats["train"][i]
+            loss = F.nll_loss(net(inputs), labels["train"][i], weight=weights)
             loss.backward()
             opt.step()
             sched.step()
