@@ -24,6 +24,7 @@
 #include "antispoof/train/distributed.h"
 #include "antispoof/train/inference.h"
 #include "antispoof/train/launch.h"
+#include "support/file_store_rank.h"
 #include "support/synthetic_corpus.h"
 #include "support/test_support.h"
 
@@ -236,13 +237,7 @@ TEST_F(Distributed2, ShardedScoringEqualsOneProcess) {
   std::vector<ScoringResult> sharded(2);
   const std::string store = *dir_ + "/score_store";
   const std::vector<std::string> errors = testing::RunAsThreads(2, [&](int rank) {
-    DistOptions o;
-    o.world_size = 2;
-    o.rank = rank;
-    o.init_file = store;
-    o.timeout_s = 60;
-    auto dist = Distributed::Create(ResolveDistOptions(o, [](const char*) { return nullptr; }),
-                                    torch::kCPU);
+    auto dist = testing::FileStoreRank(store, rank, 2, 60);
     data::LoaderOptions shard = lo;
     shard.rank = rank;
     shard.world_size = 2;

@@ -14,6 +14,7 @@
 #include "antispoof/common/error.h"
 #include "antispoof/data/loader.h"
 #include "antispoof/train/distributed.h"
+#include "support/file_store_rank.h"
 #include "support/test_support.h"
 
 namespace antispoof::train {
@@ -215,13 +216,7 @@ TEST(Distributed, TwoRanksAverageGatherAndCompare) {
   std::vector<std::vector<torch::Tensor>> gathered(2);
   std::vector<std::string> mismatch(2);
   const std::vector<std::string> errors = testing::RunAsThreads(2, [&](int rank) {
-    DistOptions o;
-    o.world_size = 2;
-    o.rank = rank;
-    o.init_file = store;
-    o.timeout_s = 30;
-    o.bucket_mb = 40.0 / (1024 * 1024);  // 40 bytes: several buckets
-    auto dist = Distributed::Create(ResolveDistOptions(o, Env({})), torch::kCPU);
+    auto dist = testing::FileStoreRank(store, rank, 2, 30, 40.0 / (1024 * 1024));  // 40-byte buckets: several
     std::vector<torch::Tensor> ts = {torch::full({3}, 1.0f + rank),
                                      torch::full({2, 5}, 10.0f * (rank + 1)),
                                      torch::full({4}, rank ? 3.0 : 1.0, torch::kFloat64)};
