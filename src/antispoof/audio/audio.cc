@@ -124,16 +124,26 @@ std::vector<float> ReadInterleaved(const std::string& path, SNDFILE* file, const
   return data;
 }
 
-// Read-only in-memory file for libsndfile's virtual I/O.
+// In-memory files for libsndfile's virtual I/O: a read-only view (decoding) and a growing buffer
+// (encoding, so that a written file can be put in place atomically). The callbacks below serve both.
 struct MemoryView {
   std::string_view bytes;
   sf_count_t pos = 0;
 };
 
-sf_count_t ViewLength(void* user) { return static_cast<MemoryView*>(user)->bytes.size(); }
+struct MemoryFile {
+  std::string bytes;
+  sf_count_t pos = 0;
+};
 
-sf_count_t ViewSeek(sf_count_t offset, int whence, void* user) {
-  auto* m = static_cast<MemoryView*>(user);
+template <class Memory>
+sf_count_t MemLength(void* user) {
+  return static_cast<Memory*>(user)->bytes.size();
+}
+
+template <class Memory>
+sf_count_t MemSeek(sf_count_t offset, int whence, void* user) {
+  auto* m = static_cast<Memory*>(user);
   sf_count_t base = whence == SEEK_SET ? 0 : whence == SEEK_CUR ? m->pos : m->bytes.size();
   sf_count_t target = base + offset;
   if (target < 0) return -1;
@@ -141,8 +151,9 @@ sf_count_t ViewSeek(sf_count_t offset, int whence, void* user) {
   return m->pos;
 }
 
-sf_count_t ViewRead(void* ptr, sf_count_t count, void* user) {
-  auto* m = static_cast<MemoryView*>(user);
+template <class Memory>
+sf_count_t MemRead(void* ptr, sf_count_t count, void* user) {
+  auto* m = static_cast<Memory*>(user);
   sf_count_t size = m->bytes.size();
   if (count <= 0 || m->pos >= size) return 0;
   sf_count_t n = std::min(count, size - m->pos);
@@ -151,9 +162,25 @@ sf_count_t ViewRead(void* ptr, sf_count_t count, void* user) {
   return n;
 }
 
+template <class Memory>
+sf_count_t MemTell(void* user) {
+  return static_cast<Memory*>(user)->pos;
+}
+
 sf_count_t ViewWrite(const void*, sf_count_t, void*) { return 0; }
 
-sf_count_t ViewTell(void* user) { return static_cast<MemoryView*>(user)->pos; }
+sf_count_t MemWrite(const void* ptr, sf_count_t count, void* user) {
+  auto* m = static_cast<MemoryFile*>(user);
+  if (static_cast<size_t>(m->pos + count) > m->bytes.size()) m->bytes.resize(m->pos + count);
+  std::memcpy(m->bytes.data() + m->pos, ptr, count);
+  m->pos += count;
+  return count;
+}
+
+template <class Memory>
+SF_VIRTUAL_IO VirtualIo(sf_vio_write write) {
+  return {MemLength<Memory>, MemSeek<Memory>, MemRead<Memory>, write, MemTell<Memory>};
+}
 
 // libsndfile quietly shortens a WAV whose data chunk runs past the end of the file: a half-copied
 // file must not pass for a short recording.
@@ -198,7 +225,7 @@ std::vector<float> DecodeAudio(std::string_view bytes, const std::string& path,
   if (bytes.empty()) Fail(Located(path, 0, "empty file (0 bytes), not audio"));
   CheckWavLength(bytes, path);
   MemoryView view{bytes, 0};
-  SF_VIRTUAL_IO vio{ViewLength, ViewSeek, ViewRead, ViewWrite, ViewTell};
+  SF_VIRTUAL_IO vio = VirtualIo<MemoryView>(ViewWrite);
   SF_INFO info;
   std::memset(&info, 0, sizeof(info));
   SndFilePtr file(sf_open_virtual(&vio, SFM_READ, &info, &view));
@@ -302,47 +329,6 @@ std::vector<float> Resample(const std::vector<float>& samples, double from_rate,
   return out;
 }
 
-namespace {
-
-// In-memory file for libsndfile, so a written file can be put in place atomically.
-struct MemoryFile {
-  std::string bytes;
-  sf_count_t pos = 0;
-};
-
-sf_count_t MemLength(void* user) { return static_cast<MemoryFile*>(user)->bytes.size(); }
-
-sf_count_t MemSeek(sf_count_t offset, int whence, void* user) {
-  auto* m = static_cast<MemoryFile*>(user);
-  sf_count_t base = whence == SEEK_SET ? 0 : whence == SEEK_CUR ? m->pos : m->bytes.size();
-  sf_count_t target = base + offset;
-  if (target < 0) return -1;
-  m->pos = target;
-  return m->pos;
-}
-
-sf_count_t MemRead(void* ptr, sf_count_t count, void* user) {
-  auto* m = static_cast<MemoryFile*>(user);
-  sf_count_t size = m->bytes.size();
-  if (m->pos >= size) return 0;
-  sf_count_t n = std::min(count, size - m->pos);
-  std::memcpy(ptr, m->bytes.data() + m->pos, n);
-  m->pos += n;
-  return n;
-}
-
-sf_count_t MemWrite(const void* ptr, sf_count_t count, void* user) {
-  auto* m = static_cast<MemoryFile*>(user);
-  if (static_cast<size_t>(m->pos + count) > m->bytes.size()) m->bytes.resize(m->pos + count);
-  std::memcpy(m->bytes.data() + m->pos, ptr, count);
-  m->pos += count;
-  return count;
-}
-
-sf_count_t MemTell(void* user) { return static_cast<MemoryFile*>(user)->pos; }
-
-}  // namespace
-
 void WriteAudio(const std::string& path, const std::vector<float>& samples, int sample_rate,
                 bool clip) {
   std::string ext = ToLower(fs::path(path).extension().string());
@@ -370,7 +356,7 @@ void WriteAudio(const std::string& path, const std::vector<float>& samples, int 
     }
   }
   MemoryFile memory;
-  SF_VIRTUAL_IO vio{MemLength, MemSeek, MemRead, MemWrite, MemTell};
+  SF_VIRTUAL_IO vio = VirtualIo<MemoryFile>(MemWrite);
   SF_INFO info;
   std::memset(&info, 0, sizeof(info));
   info.samplerate = sample_rate;
