@@ -9,11 +9,20 @@
 namespace antispoof {
 namespace {
 
-TEST(Strings, SplitWhitespaceDropsEmptyFieldsAndCarriageReturns) {
-  auto f = SplitWhitespace("  LA_0079\tLA_T_1 -  - bonafide\r");
+TEST(Strings, SplitFieldsDropsEmptyFieldsAndCarriageReturns) {
+  auto f = SplitFields("  LA_0079\tLA_T_1 -  - bonafide\r");
   ASSERT_EQ(f.size(), 5u);
   EXPECT_EQ(f[0], "LA_0079");
   EXPECT_EQ(f[4], "bonafide");
+}
+
+TEST(Strings, SplitFieldsTreatsByteOrderMarksAsSeparators) {
+  auto f = SplitFields("\xEF\xBB\xBFLA_E_1 0.5\xEF\xBB\xBFLA_E_2\t\xEF\xBB\xBF");
+  ASSERT_EQ(f.size(), 3u);
+  EXPECT_EQ(f[0], "LA_E_1");
+  EXPECT_EQ(f[1], "0.5");
+  EXPECT_EQ(f[2], "LA_E_2");
+  EXPECT_EQ(SplitFields("\xEF\xBB"), std::vector<std::string>{"\xEF\xBB"});  // not a whole BOM
 }
 
 TEST(Strings, ParseDoubleIsStrictAndLocaleFree) {

@@ -11,13 +11,19 @@
 
 namespace antispoof {
 
-std::vector<std::string> SplitWhitespace(std::string_view line) {
+std::vector<std::string> SplitFields(std::string_view line) {
+  constexpr std::string_view kUtf8Bom = "\xEF\xBB\xBF";
+  // Length of the separator at i (whitespace byte or BOM), 0 inside a field.
+  auto separator = [&](size_t i) -> size_t {
+    if (std::isspace(static_cast<unsigned char>(line[i]))) return 1;
+    return line.substr(i, kUtf8Bom.size()) == kUtf8Bom ? kUtf8Bom.size() : 0;
+  };
   std::vector<std::string> out;
   size_t i = 0;
   while (i < line.size()) {
-    while (i < line.size() && std::isspace(static_cast<unsigned char>(line[i]))) ++i;
+    for (size_t n; i < line.size() && (n = separator(i)) > 0;) i += n;
     size_t j = i;
-    while (j < line.size() && !std::isspace(static_cast<unsigned char>(line[j]))) ++j;
+    while (j < line.size() && separator(j) == 0) ++j;
     if (j > i) out.emplace_back(line.substr(i, j - i));
     i = j;
   }

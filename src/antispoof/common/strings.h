@@ -7,8 +7,9 @@
 
 namespace antispoof {
 
-// Splits on runs of ASCII whitespace (space, tab, CR); no empty fields.
-std::vector<std::string> SplitWhitespace(std::string_view line);
+// The fields of a text line: split on runs of ASCII whitespace (space, tab, CR) and UTF-8 byte-order
+// marks (a file's leading BOM, or one inside text joined with `cat`: no field holds one); no empty fields.
+std::vector<std::string> SplitFields(std::string_view line);
 std::string Trim(std::string_view s);
 bool StartsWith(std::string_view s, std::string_view prefix);
 bool EndsWith(std::string_view s, std::string_view suffix);

@@ -41,7 +41,6 @@ int ParseKey(const std::string& key, const std::string& path, long line) {
 }  // namespace
 
 Protocol ParseProtocol(std::string_view text, const std::string& path, ProtocolFormat format) {
-  if (text.substr(0, 3) == "\xEF\xBB\xBF") text.remove_prefix(3);
   Protocol protocol;
   protocol.path = path;
   protocol.format = format;
@@ -54,14 +53,7 @@ Protocol ParseProtocol(std::string_view text, const std::string& path, ProtocolF
     std::string_view line = text.substr(pos, end - pos);
     pos = end + 1;
     ++line_no;
-    // A BOM inside the text (files joined with `cat`) separates fields like a space: no id holds one.
-    std::string spaced;
-    if (line.find("\xEF\xBB\xBF") != std::string_view::npos) {
-      spaced = std::string(line);
-      for (size_t at; (at = spaced.find("\xEF\xBB\xBF")) != std::string::npos;) spaced.replace(at, 3, " ");
-      line = spaced;
-    }
-    std::vector<std::string> f = SplitWhitespace(line);
+    std::vector<std::string> f = SplitFields(line);
     if (f.empty()) continue;
     if (protocol.format == ProtocolFormat::kAuto) {
       switch (f.size()) {
