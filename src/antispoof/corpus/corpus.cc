@@ -98,6 +98,12 @@ struct Result {
   std::vector<double> features;
 };
 
+// fn(begin, end, batch) for [0, n) in batches of 48 files per ffmpeg call, `jobs` calls at a time.
+void ForEachFfmpegBatch(size_t n, int jobs, const std::function<void(size_t, size_t, size_t)>& fn) {
+  const size_t batch = 48;
+  ParallelFor((n + batch - 1) / batch, jobs, [&](size_t b) { fn(b * batch, std::min(n, (b + 1) * batch), b); });
+}
+
 class Builder {
  public:
   explicit Builder(CorpusOptions o) : opt_(std::move(o)) {
@@ -140,17 +146,15 @@ void Builder::DecodeG722(const std::vector<const SourceItem*>& items) {
   std::vector<const SourceItem*> todo;
   for (auto* s : items)
     if (EndsWith(s->path, ".g722") && !FileExists(DecodedPath(*s))) todo.push_back(s);
-  const size_t batch = 48;
-  ParallelFor((todo.size() + batch - 1) / batch, opt_.jobs, [&](size_t b) {
+  ForEachFfmpegBatch(todo.size(), opt_.jobs, [&](size_t begin, size_t end, size_t b) {
     std::string cmd = "ffmpeg -nostdin -hide_banner -loglevel error -threads 1";
-    size_t end = std::min(todo.size(), (b + 1) * batch);
-    for (size_t i = b * batch; i < end; ++i) cmd += " -f g722 -i " + ShellQuote(todo[i]->path);
+    for (size_t i = begin; i < end; ++i) cmd += " -f g722 -i " + ShellQuote(todo[i]->path);
     std::vector<std::pair<std::string, std::string>> moves;
-    for (size_t i = b * batch; i < end; ++i) {
+    for (size_t i = begin; i < end; ++i) {
       std::string path = DecodedPath(*todo[i]);
       MakeDirs(fs::path(path).parent_path().string());
       std::string tmp = Format("%s.tmp%d.wav", path.c_str(), static_cast<int>(getpid()));
-      cmd += Format(" -map %zu:a -ac 1 -c:a pcm_s16le -y ", i - b * batch) + ShellQuote(tmp);
+      cmd += Format(" -map %zu:a -ac 1 -c:a pcm_s16le -y ", i - begin) + ShellQuote(tmp);
       moves.push_back({tmp, path});
     }
     std::string work = state_ + Format("/work/decode-%zu", b);
@@ -320,8 +324,8 @@ Signal Builder::Channel(const Signal& content, Rng& rng) {
 // The common G.722 round trip (the bona fide Asterisk sources are G.722 already), for many files
 // per ffmpeg call: each output stream has its own encoder, so a file's result does not depend on
 // the batch it is in.
-void CodecRoundTrip(const std::vector<std::string>& dirs, const std::string& work,
-                    const std::string& in = "pre.wav", const std::string& out = "post.wav") {
+void CodecRoundTrip(const std::vector<std::string>& dirs, const std::string& work, const std::string& in,
+                    const std::string& out) {
   std::string enc = "ffmpeg -nostdin -hide_banner -loglevel error -threads 1";
   std::string dec = enc;
   for (const auto& d : dirs) enc += " -i " + ShellQuote(d + "/" + in);
@@ -334,12 +338,11 @@ void CodecRoundTrip(const std::vector<std::string>& dirs, const std::string& wor
   RunOrFail("ffmpeg G.722 decoding", dec, work);
 }
 
-// CodecRoundTrip over `dirs` in batches of 48 files per ffmpeg call, `jobs` calls at a time.
+// CodecRoundTrip over `dirs`, in ffmpeg batches.
 void BatchedCodecRoundTrip(const std::vector<std::string>& dirs, const std::string& state, const std::string& tag,
                            int jobs, const std::string& in, const std::string& out) {
-  const size_t batch = 48;
-  ParallelFor((dirs.size() + batch - 1) / batch, jobs, [&](size_t b) {
-    std::vector<std::string> part(dirs.begin() + b * batch, dirs.begin() + std::min(dirs.size(), (b + 1) * batch));
+  ForEachFfmpegBatch(dirs.size(), jobs, [&](size_t begin, size_t end, size_t b) {
+    std::vector<std::string> part(dirs.begin() + begin, dirs.begin() + end);
     std::string work = state + Format("/work/%s-%zu", tag.c_str(), b);
     MakeDirs(work);
     CodecRoundTrip(part, work, in, out);
