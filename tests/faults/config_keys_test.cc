@@ -16,6 +16,12 @@ class ConfigFaults : public ::testing::Test {
     path_ = WriteTinyConfig(dir_, top, model);
     return RunAntispoof("info --config " + Quote(path_) + " " + flags);
   }
+  // `antispoof info` on a config file `name` holding exactly `text`.
+  CommandResult InfoOnText(const std::string& name, const std::string& text) {
+    path_ = dir_ + "/" + name;
+    Spit(path_, text);
+    return RunAntispoof("info --config " + Quote(path_));
+  }
   void ExpectError(const CommandResult& r, const std::string& what) {
     EXPECT_EQ(r.exit_code, 1) << r.out;
     EXPECT_TRUE(Contains(r.err, path_)) << r.err;
@@ -59,20 +65,14 @@ TEST_F(ConfigFaults, DuplicateKeyIsAnError) {
 }
 
 TEST_F(ConfigFaults, SyntaxErrorNamesTheLine) {
-  path_ = dir_ + "/broken.yaml";
-  Spit(path_, "batch_size: 4\nmodel:\n  nb_samp: [8000\n");
-  CommandResult r = RunAntispoof("info --config " + Quote(path_));
-  EXPECT_EQ(r.exit_code, 1);
-  EXPECT_TRUE(Contains(r.err, path_ + ":")) << r.err;
+  CommandResult r = InfoOnText("broken.yaml", "batch_size: 4\nmodel:\n  nb_samp: [8000\n");
+  ExpectError(r, path_ + ":");
   EXPECT_TRUE(Contains(r.err, "not valid YAML")) << r.err;
 }
 
 TEST_F(ConfigFaults, NonScalarKeyIsAnError) {
-  path_ = dir_ + "/complex.yaml";
-  Spit(path_, "? [a, b]\n: 1\n");
-  CommandResult r = RunAntispoof("info --config " + Quote(path_));
-  EXPECT_EQ(r.exit_code, 1);
-  EXPECT_TRUE(Contains(r.err, path_ + ": top level: a key is a list")) << r.err;
+  CommandResult r = InfoOnText("complex.yaml", "? [a, b]\n: 1\n");
+  ExpectError(r, path_ + ": top level: a key is a list");
 }
 
 TEST_F(ConfigFaults, OverridesAreCheckedLikeTheFile) {

@@ -18,7 +18,7 @@ class InterruptGuard {
 // The signal number received since the guard was installed, or 0.
 int PendingInterrupt();
 
-// "SIGINT" / "SIGTERM" / "signal N".
+// "SIGINT", "SIGTERM", or "a signal" for any other.
 const char* SignalName(int signal);
 
 }  // namespace antispoof::train
