@@ -16,14 +16,8 @@ namespace {
 
 namespace fs = std::filesystem;
 using ::antispoof::testing::RunAntispoof;
+using ::antispoof::testing::Slurp;
 using ::testing::HasSubstr;
-
-std::string Slurp(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
 
 struct FlacInfo {
   int sample_rate = 0, channels = 0, bits = 0;

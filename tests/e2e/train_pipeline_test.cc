@@ -15,13 +15,7 @@ namespace {
 namespace fs = std::filesystem;
 using antispoof::testing::RunAntispoof;
 using antispoof::testing::RunShell;
-
-std::string Slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+using antispoof::testing::Slurp;
 
 nlohmann::json Json(const std::string& path) { return nlohmann::json::parse(Slurp(path)); }
 

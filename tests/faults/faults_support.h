@@ -30,13 +30,7 @@ namespace fs = std::filesystem;
 using testing::CommandResult;
 using testing::RunAntispoof;
 using testing::RunShell;
-
-inline std::string Slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+using testing::Slurp;
 
 inline void Spit(const std::string& path, const std::string& bytes) {
   std::ofstream(path, std::ios::binary) << bytes;

@@ -91,6 +91,13 @@ std::string ErrorMessageOf(const std::function<void()>& f) {
   return "";
 }
 
+std::string Slurp(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
 std::vector<std::string> RunAsThreads(int n, const std::function<void(int)>& body) {
   std::vector<std::string> errors(n);
   std::vector<std::thread> threads;

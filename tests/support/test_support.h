@@ -18,6 +18,8 @@ std::string BinaryPath();
 std::string TinyCorpusDir();
 // A fresh empty temporary folder for this test, removed at exit.
 std::string TempDir();
+// The bytes of a file; "" when it does not exist or cannot be read (e.g. a log not yet written).
+std::string Slurp(const std::string& path);
 
 struct CommandResult {
   int exit_code;
