@@ -8,6 +8,7 @@
 #include "antispoof/common/error.h"
 #include "antispoof/metrics/asv_scores.h"
 #include "antispoof/metrics/report.h"
+#include "antispoof/data/protocol.h"
 #include "antispoof/metrics/score_file.h"
 #include "command.h"
 
@@ -26,8 +27,7 @@ int RunMetrics(const MetricsOptions& options) {
   namespace metrics = antispoof::metrics;
   metrics::ScoreFile scores = metrics::ReadScoreFile(options.scores_path);
   if (!options.protocol_path.empty()) {
-    metrics::JoinProtocolKeys(scores, metrics::ReadKeyProtocol(options.protocol_path),
-                              options.protocol_path);
+    metrics::JoinProtocolKeys(scores, antispoof::data::ReadProtocol(options.protocol_path));
   } else if (!scores.has_keys()) {
     throw antispoof::Error(options.scores_path +
                            ": the score file has no keys (UTT SCORE); pass --protocol to join "

@@ -1,10 +1,11 @@
-// libFuzzer target: the score-file parser, the key protocol parser and their join
-// (metrics::ParseScoreFile, ParseKeyProtocol, JoinProtocolKeys), and the writer's round trip.
+// libFuzzer target: the score-file parser, the CM protocol parser and their join
+// (metrics::ParseScoreFile, data::ParseProtocol, JoinProtocolKeys), and the writer's round trip.
 #include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
 
+#include "antispoof/data/protocol.h"
 #include "antispoof/metrics/score_file.h"
 #include "fuzz_util.h"
 
@@ -26,8 +27,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         __builtin_trap();
     }
     if (cut != std::string_view::npos) {
-      auto keys = m::ParseKeyProtocol(all.substr(cut + 6), antispoof::fuzz::kName);
-      m::JoinProtocolKeys(file, keys, antispoof::fuzz::kName);
+      m::JoinProtocolKeys(file, antispoof::data::ParseProtocol(all.substr(cut + 6), antispoof::fuzz::kName));
     }
   });
   return 0;

@@ -25,6 +25,13 @@ TEST(Strings, SplitFieldsTreatsByteOrderMarksAsSeparators) {
   EXPECT_EQ(SplitFields("\xEF\xBB"), std::vector<std::string>{"\xEF\xBB"});  // not a whole BOM
 }
 
+TEST(Strings, ShortestDoubleReadsBackExactly) {
+  EXPECT_EQ(ShortestDouble(0.0005), "5e-04");
+  EXPECT_EQ(ShortestDouble(0.001), "0.001");
+  EXPECT_EQ(ShortestDouble(32), "32");
+  for (double v : {0.1, 1.0 / 3.0, -2.5e-300, 12345.678}) EXPECT_EQ(*ParseDouble(ShortestDouble(v)), v);
+}
+
 TEST(Strings, ParseDoubleIsStrictAndLocaleFree) {
   EXPECT_DOUBLE_EQ(*ParseDouble("-1.5e-3"), -1.5e-3);
   EXPECT_FALSE(ParseDouble("1.5x").has_value());

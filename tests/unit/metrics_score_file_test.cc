@@ -155,7 +155,7 @@ TEST(ProtocolJoin, JoinsKeysFromFiveFourAndThreeColumnProtocols) {
        {"LA_0079 U1 - - bonafide\nLA_0039 U2 - A11 spoof\n",
         "flac U1 - bonafide\nflac U2 A11 spoof\n", "U1 - bonafide\nU2 A11 spoof\n"}) {
     ScoreFile scores = ParseScoreFile("U2 -3\nU1 2\n", "s.txt");
-    JoinProtocolKeys(scores, ParseKeyProtocol(protocol_text, "p.txt"), "p.txt");
+    JoinProtocolKeys(scores, antispoof::data::ParseProtocol(protocol_text, "p.txt"));
     EXPECT_TRUE(scores.has_keys());
     EXPECT_EQ(scores.records[0].key, TrialKey::kSpoof);
     EXPECT_EQ(scores.records[0].attack, "A11");
@@ -165,25 +165,27 @@ TEST(ProtocolJoin, JoinsKeysFromFiveFourAndThreeColumnProtocols) {
 
 TEST(ProtocolJoin, ScoredUtteranceMissingFromProtocolFails) {
   ScoreFile scores = ParseScoreFile("U1 2\nU9 1\nU8 0\n", "s.txt");
-  auto protocol = ParseKeyProtocol("S U1 - - bonafide\n", "p.txt");
-  std::string message = ErrorOf([&] { JoinProtocolKeys(scores, protocol, "p.txt"); });
+  auto protocol = antispoof::data::ParseProtocol("S U1 - - bonafide\n", "p.txt");
+  std::string message = ErrorOf([&] { JoinProtocolKeys(scores, protocol); });
   EXPECT_NE(message.find("2 utterances"), std::string::npos) << message;
   EXPECT_NE(message.find("U9, U8"), std::string::npos) << message;
 }
 
 TEST(ProtocolJoin, ProtocolUtteranceWithoutScoreFails) {
   ScoreFile scores = ParseScoreFile("U1 2\n", "s.txt");
-  auto protocol = ParseKeyProtocol("S U1 - - bonafide\nS U2 - A07 spoof\n", "p.txt");
-  std::string message = ErrorOf([&] { JoinProtocolKeys(scores, protocol, "p.txt"); });
+  auto protocol = antispoof::data::ParseProtocol("S U1 - - bonafide\nS U2 - A07 spoof\n", "p.txt");
+  std::string message = ErrorOf([&] { JoinProtocolKeys(scores, protocol); });
   EXPECT_NE(message.find("1 utterances of the protocol p.txt have no score"), std::string::npos)
       << message;
   EXPECT_NE(message.find("U2"), std::string::npos) << message;
 }
 
-TEST(ProtocolJoin, MalformedProtocolLineNamesLine) {
-  std::string message =
-      ErrorOf([] { ParseKeyProtocol("S U1 - - bonafide\nS U2 - A07 spoof extra\n", "p.txt"); });
-  EXPECT_NE(message.find("p.txt:2:"), std::string::npos) << message;
+TEST(ProtocolJoin, TrialListWithoutKeysFails) {
+  ScoreFile scores = ParseScoreFile("U1 2\n", "s.txt");
+  auto protocol = antispoof::data::ParseProtocol("U1\n", "trials.txt");
+  std::string message = ErrorOf([&] { JoinProtocolKeys(scores, protocol); });
+  EXPECT_NE(message.find("trials.txt: the protocol has no bonafide/spoof keys"), std::string::npos) << message;
+  EXPECT_NE(message.find("s.txt"), std::string::npos) << message;
 }
 
 TEST(AsvScores, ParsesThreeClassesAndSources) {

@@ -192,8 +192,9 @@ TEST(RawNet2, ReferenceQuirkLeavesBn1WithoutGradientButUpdatesItsStatistics) {
   EXPECT_EQ(net->DeadParameters().size(), 10u);  // weight and bias of bn1 in blocks 1..5
   auto after = StateDictOf(*net);
   for (size_t i = 0; i < after.size(); ++i) {
-    if (after[i].first == "block1.0.bn1.running_mean")
+    if (after[i].first == "block1.0.bn1.running_mean") {
       EXPECT_FALSE(torch::equal(after[i].second, before[i].second));
+    }
   }
   c.preactivation = Preactivation::kFixed;
   RawNet2 fixed(c);

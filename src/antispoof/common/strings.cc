@@ -1,6 +1,7 @@
 #include "antispoof/common/strings.h"
 
 #include <cctype>
+#include <charconv>
 #include <cerrno>
 #include <cmath>
 #include <cstdarg>
@@ -67,6 +68,12 @@ std::optional<double> ParseDouble(std::string_view s) {
   in.peek();
   if (!in.eof()) return std::nullopt;
   return v;
+}
+
+std::string ShortestDouble(double value) {
+  char buffer[64];
+  auto result = std::to_chars(buffer, buffer + sizeof(buffer), value);
+  return std::string(buffer, result.ptr);
 }
 
 std::optional<long long> ParseInt(std::string_view s) {

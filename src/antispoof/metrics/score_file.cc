@@ -1,6 +1,5 @@
 #include "antispoof/metrics/score_file.h"
 
-#include <charconv>
 #include <cmath>
 #include <unordered_map>
 #include <unordered_set>
@@ -36,12 +35,6 @@ size_t ColumnCount(ScoreFileFormat format) {
       return 6;
   }
   return 0;
-}
-
-std::string ShortestDouble(double value) {
-  char buffer[64];
-  auto result = std::to_chars(buffer, buffer + sizeof(buffer), value);
-  return std::string(buffer, result.ptr);
 }
 
 }  // namespace
@@ -137,51 +130,15 @@ void WriteScoreFile(const std::string& path, const std::vector<ScoreRecord>& rec
   WriteFileAtomic(path, FormatScoreFile(records, format));
 }
 
-std::vector<ProtocolKey> ParseKeyProtocol(std::string_view text, const std::string& path) {
-  std::vector<ProtocolKey> keys;
-  std::unordered_map<std::string, long> line_of_utterance;
-  ForEachFieldLine(text, [&](long line, const std::vector<std::string>& fields) {
-    ProtocolKey entry;
-    if (fields.size() == 5) {
-      entry.speaker = fields[0];
-      entry.utterance = fields[1];
-      entry.attack = fields[3];
-    } else if (fields.size() == 4) {
-      entry.speaker = fields[0];
-      entry.utterance = fields[1];
-      entry.attack = fields[2];
-    } else if (fields.size() == 3) {
-      entry.speaker = "-";
-      entry.utterance = fields[0];
-      entry.attack = fields[1];
-    } else {
-      FailAt(path, line,
-             Format("%zu columns; a key protocol line is SPEAKER UTT - ATTACK KEY (5), "
-                    "X UTT ATTACK KEY (4) or UTT ATTACK KEY (3)",
-                    fields.size()));
-    }
-    entry.key = ParseTrialKey(fields.back(), path, line);
-    auto [it, inserted] = line_of_utterance.emplace(entry.utterance, line);
-    if (!inserted) {
-      FailAt(path, line,
-             Format("duplicate utterance '%s' (first on line %ld)", entry.utterance.c_str(),
-                    it->second));
-    }
-    keys.push_back(std::move(entry));
-  });
-  if (keys.empty()) Fail(Located(path, 0, "no trials (the protocol is empty)"));
-  return keys;
-}
-
-std::vector<ProtocolKey> ReadKeyProtocol(const std::string& path) {
-  return ParseKeyProtocol(ReadFile(path), path);
-}
-
-void JoinProtocolKeys(ScoreFile& scores, const std::vector<ProtocolKey>& protocol,
-                      const std::string& protocol_path) {
-  std::unordered_map<std::string, const ProtocolKey*> by_utterance;
-  by_utterance.reserve(protocol.size());
-  for (const ProtocolKey& entry : protocol) by_utterance.emplace(entry.utterance, &entry);
+void JoinProtocolKeys(ScoreFile& scores, const data::Protocol& protocol) {
+  const std::string& protocol_path = protocol.path;
+  if (!protocol.has_keys) {
+    Fail(protocol_path + ": the protocol has no bonafide/spoof keys (" + data::FormatName(protocol.format) +
+         "): joining keys to " + scores.path + " needs a CM key protocol");
+  }
+  std::unordered_map<std::string, const data::ProtocolEntry*> by_utterance;
+  by_utterance.reserve(protocol.entries.size());
+  for (const data::ProtocolEntry& entry : protocol.entries) by_utterance.emplace(entry.utt, &entry);
 
   std::vector<std::string> not_in_protocol;
   std::unordered_set<std::string> scored;
@@ -194,16 +151,16 @@ void JoinProtocolKeys(ScoreFile& scores, const std::vector<ProtocolKey>& protoco
       continue;
     }
     record.attack = it->second->attack;
-    record.key = it->second->key;
-    record.speaker = it->second->speaker;
+    record.key = it->second->label == data::kBonafide ? TrialKey::kBonafide : TrialKey::kSpoof;
+    record.speaker = it->second->speaker.empty() ? "-" : it->second->speaker;
   }
   if (!not_in_protocol.empty()) {
     Fail(Format("%zu utterances of %s are not in the protocol %s: %s", not_in_protocol.size(),
                 scores.path.c_str(), protocol_path.c_str(), JoinFirst(not_in_protocol).c_str()));
   }
   std::vector<std::string> not_scored;
-  for (const ProtocolKey& entry : protocol) {
-    if (!scored.count(entry.utterance)) not_scored.push_back(entry.utterance);
+  for (const data::ProtocolEntry& entry : protocol.entries) {
+    if (!scored.count(entry.utt)) not_scored.push_back(entry.utt);
   }
   if (!not_scored.empty()) {
     Fail(Format("%zu utterances of the protocol %s have no score in %s: %s", not_scored.size(),

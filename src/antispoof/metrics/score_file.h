@@ -8,6 +8,8 @@
 #include <string_view>
 #include <vector>
 
+#include "antispoof/data/protocol.h"
+
 namespace antispoof::metrics {
 
 enum class ScoreFileFormat { kTwoColumn, kFourColumn, kSixColumn };
@@ -46,23 +48,10 @@ std::string FormatScoreFile(const std::vector<ScoreRecord>& records,
 void WriteScoreFile(const std::string& path, const std::vector<ScoreRecord>& records,
                     ScoreFileFormat format = ScoreFileFormat::kFourColumn);
 
-// Minimal CM key protocol used only to join keys to a keyless score file. Accepted lines:
-//   SPEAKER UTT - ATTACK KEY  (official, 5 columns)
-//   X UTT ATTACK KEY          (4 columns; X = speaker or "flac")
-//   UTT ATTACK KEY            (3 columns)
-struct ProtocolKey {
-  std::string speaker;
-  std::string utterance;
-  std::string attack;
-  TrialKey key = TrialKey::kUnknown;
-};
-std::vector<ProtocolKey> ParseKeyProtocol(std::string_view text, const std::string& path);
-std::vector<ProtocolKey> ReadKeyProtocol(const std::string& path);
-
-// Fills attack and key (and speaker) of every record from the protocol. Every scored utterance must
-// be in the protocol and every protocol utterance must be scored; otherwise an Error naming the
+// Fills attack, key and speaker of every record from a CM key protocol (data::ParseProtocol: 5, 4 or
+// 3 columns). Error naming the protocol when it has no keys (a trial list); every scored utterance
+// must be in the protocol and every protocol utterance must be scored, otherwise an Error naming the
 // count and the first few ids. The file becomes 4-column.
-void JoinProtocolKeys(ScoreFile& scores, const std::vector<ProtocolKey>& protocol,
-                      const std::string& protocol_path);
+void JoinProtocolKeys(ScoreFile& scores, const data::Protocol& protocol);
 
 }  // namespace antispoof::metrics
