@@ -100,7 +100,7 @@ TEST(Pipeline, TinyExperimentResultsMatchTheRunDirectories) {
   const std::string base = TinyConfig(dir), se = TinyConfig(dir, "  attention: se\n  se_reduction: 8\n");
   const std::string exp = dir + "/exp.yaml";
   std::ofstream(exp) << "dataset: tiny\ndata_root: " << corpus << "\nseeds: [1, 2]\nepochs: 1\nbench: false\n"
-                     << "bootstrap_samples: 50\nruns:\n"
+                     << "bootstrap_samples: 50\nset: {lr: 0.0005}\nruns:\n"
                      << "  - {name: run_0, description: baseline, config: " << base << "}\n"
                      << "  - {name: run_1, description: SE r=8, config: " << se << "}\n";
   const std::string out = dir + "/out";
@@ -129,6 +129,12 @@ TEST(Pipeline, TinyExperimentResultsMatchTheRunDirectories) {
                           "score_hist_run_0.png", "per_attack_eer_tiny.png"})
     EXPECT_TRUE(IsPng(out + "/" + png)) << png;
   EXPECT_NE(Slurp(out + "/report.md").find("run_1"), std::string::npos);
+  // The recipe: each run's config file and what the experiment changed in it.
+  EXPECT_EQ(results["runs"]["run_1"]["config"], se);
+  EXPECT_EQ(results["runs"]["run_0"]["recipe_changes"],
+            nlohmann::json::parse(R"([{"key": "lr", "config": "0.001", "run": "5e-04"}])"));
+  EXPECT_NE(Slurp(out + "/report.md").find("| run_0 | `" + base + "` | `lr` 0.001 → 5e-04 |"), std::string::npos)
+      << Slurp(out + "/report.md");
   // Resuming a finished experiment keeps every run and reports again.
   auto again = RunAntispoof("experiment --config '" + exp + "' --out '" + out + "' --resume");
   ASSERT_EQ(again.exit_code, 0) << again.err;

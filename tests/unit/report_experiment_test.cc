@@ -106,6 +106,8 @@ ExperimentSpec MakeExperiment(const std::string& root) {
     run.description = name == "run_0" ? "baseline" : "SE r=8";
     for (const SeedFixture& f : seeds) run.seeds.push_back({f.seed, MakeRunDir(root, name, f)});
     if (name == "run_1") {
+      run.config = "conf/se.yaml";
+      run.recipe_changes = json::parse(R"([{"key": "batch_size", "config": "32", "run": "16"}])");
       run.cost = {{"parameters", 26000},
                   {"size_mb", 0.1},
                   {"macs", 2.5e9},
@@ -194,6 +196,11 @@ TEST(ReportResults, NumbersEqualTheRunDirectories) {
   EXPECT_NEAR(flat["run_0"]["total_train_time_mean"].get<double>(), 120.0, 1e-12);
   EXPECT_EQ(results["command"], spec.command);
   EXPECT_EQ(results["versions"]["antispoof"], "0.1.0");
+  // The recipe, passed through.
+  EXPECT_EQ(r1["config"], "conf/se.yaml");
+  EXPECT_EQ(r1["recipe_changes"][0]["run"], "16");
+  EXPECT_EQ(r0["config"], "");
+  EXPECT_TRUE(r0["recipe_changes"].empty());
 }
 
 TEST(ReportResults, BootstrapCisContainTheEstimateAndAreReproducible) {
@@ -319,6 +326,8 @@ TEST(ReportOutput, WritesResultsPlotsAndReport) {
   EXPECT_NE(md.find(spec.command), std::string::npos);
   EXPECT_NE(md.find("- compiler: test"), std::string::npos);
   EXPECT_NE(md.find("| A01 |"), std::string::npos);
+  EXPECT_NE(md.find("| run_0 | n/a | none |"), std::string::npos) << md;
+  EXPECT_NE(md.find("| run_1 | `conf/se.yaml` | `batch_size` 32 → 16 |"), std::string::npos) << md;
 }
 
 TEST(ReportOutput, MissingGnuplotIsAClearError) {

@@ -107,6 +107,42 @@ TEST(ReportStats, PairedDifferenceMatchesHandComputation) {
       << d.verdict;
 }
 
+TEST(ReportStats, PairedDifferenceNeedsTheTestSetIntervalToo) {
+  // Two seeds that agree to the last step: +1.22 pp each (EERs on 600 trials move in steps).
+  const std::vector<long> seeds = {1, 2};
+  // Equal up to rounding, as the demo's were (std 2e-17).
+  const std::vector<double> base = {0.18, 0.206666666666667},
+                            variant = {0.192222222222222, 0.218888888888889};
+  PairedDifference alone = PairDifferences(seeds, base, seeds, variant, 100, "pp");
+  ASSERT_TRUE(alone.ci95.has_value());
+  EXPECT_NEAR(alone.ci95->high - alone.ci95->low, 0.0, 1e-12);
+  EXPECT_TRUE(alone.distinguishable);
+  EXPECT_NE(alone.verdict.find("all 2 paired differences are equal"), std::string::npos)
+      << alone.verdict;
+
+  PairedDifference within =
+      PairDifferences(seeds, base, seeds, variant, 100, "pp", Interval{-0.0106, 0.0300});
+  EXPECT_FALSE(within.distinguishable);
+  EXPECT_NE(within.verdict.find("test-set CI -1.06 to +3.00 pp contains 0"), std::string::npos)
+      << within.verdict;
+  EXPECT_NE(within.verdict.find("within the test set's sampling noise"), std::string::npos)
+      << within.verdict;
+
+  PairedDifference clear =
+      PairDifferences(seeds, base, seeds, variant, 100, "pp", Interval{0.0040, 0.0200});
+  EXPECT_TRUE(clear.distinguishable);
+  EXPECT_NE(clear.verdict.find("distinguishable from seed noise: higher by 1.22 pp"),
+            std::string::npos)
+      << clear.verdict;
+  // A test-set interval on the other side of 0 from the mean does not count.
+  PairedDifference opposite =
+      PairDifferences(seeds, base, seeds, variant, 100, "pp", Interval{-0.0200, -0.0040});
+  EXPECT_FALSE(opposite.distinguishable);
+  EXPECT_NE(opposite.verdict.find("test-set CI -2.00 to -0.40 pp lies on the other side of 0"),
+            std::string::npos)
+      << opposite.verdict;
+}
+
 TEST(ReportStats, PairedDifferenceSaysWhenSeedsAreTooFewOrNoisy) {
   PairedDifference one = PairDifferences({1}, {0.1}, {1}, {0.05}, 100, "pp");
   EXPECT_FALSE(one.ci95.has_value());

@@ -4,6 +4,7 @@
 
 #include <cstdio>
 #include <filesystem>
+#include <map>
 #include <set>
 
 #include "antispoof/common/error.h"
@@ -51,6 +52,33 @@ T Get(const YAML::Node& node, const std::string& key, const std::string& where) 
   } catch (const YAML::Exception&) {
     Fail(where + ": " + key + ": wrong type or value");
   }
+}
+
+// Leaf values of a YAML document by dotted key, each in YAML flow form.
+void Flatten(const YAML::Node& node, const std::string& prefix, std::map<std::string, std::string>& out) {
+  if (node.IsMap()) {
+    for (const auto& kv : node) Flatten(kv.second, prefix + (prefix.empty() ? "" : ".") + kv.first.as<std::string>(), out);
+    return;
+  }
+  YAML::Emitter e;
+  e << YAML::Flow << node;
+  const std::optional<double> number = ParseDouble(e.c_str());
+  out[prefix] = number ? ShortestDouble(*number) : e.c_str();
+}
+
+// The keys whose value differs between the run's config file and what the experiment trains
+// (the seed, set per training run, excluded).
+nlohmann::json RecipeChanges(const Config& file, const Config& run) {
+  std::map<std::string, std::string> a, b;
+  Flatten(YAML::Load(ToYaml(file)), "", a);
+  Flatten(YAML::Load(ToYaml(run)), "", b);
+  nlohmann::json changes = nlohmann::json::array();
+  for (const auto& [key, value] : b) {
+    auto it = a.find(key);
+    const std::string before = it == a.end() ? "(absent)" : it->second;
+    if (key != "seed" && before != value) changes.push_back({{"key", key}, {"config", before}, {"run", value}});
+  }
+  return changes;
 }
 
 bool RunFinished(const std::string& dir, int epochs) {
@@ -116,12 +144,15 @@ nlohmann::json RunExperiment(const ExperimentConfig& c, const ExperimentOptions&
 
   // Every run's config resolves (and validates) before anything trains.
   std::vector<Config> configs;
+  std::vector<nlohmann::json> recipe_changes;
   for (const auto& run : c.runs) {
-    Config cfg = LoadConfig(run.config);
+    const Config file = LoadConfig(run.config);
+    Config cfg = file;
     for (const auto& kv : c.overrides) ApplyOverride(cfg, kv);
     for (const auto& kv : run.overrides) ApplyOverride(cfg, kv);
     if (c.epochs > 0) ApplyOverride(cfg, "num_epochs=" + std::to_string(c.epochs));
     if (c.threads > 0) ApplyOverride(cfg, "threads=" + std::to_string(c.threads));
+    recipe_changes.push_back(RecipeChanges(file, cfg));
     configs.push_back(cfg);
   }
 
@@ -150,6 +181,8 @@ nlohmann::json RunExperiment(const ExperimentConfig& c, const ExperimentOptions&
     report::RunSpec rs;
     rs.name = run.name;
     rs.description = run.description;
+    rs.config = fs::path(run.config).lexically_normal().string();
+    rs.recipe_changes = recipe_changes[r];
     for (long seed : c.seeds) {
       ++done;
       Config cfg = configs[r];

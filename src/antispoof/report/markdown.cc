@@ -83,6 +83,31 @@ std::string FormatReportMarkdown(const ExperimentSpec& spec, const json& results
         " evaluation set; validation = its development set. Values are mean ± sample std (n - 1) "
         "over seeds; a single seed shows no ± term.\n\n";
 
+  bool any_recipe = false;
+  for (const std::string& name : order) {
+    const json& run = runs[name];
+    any_recipe = any_recipe || !run.value("config", std::string()).empty() ||
+                 !run.value("recipe_changes", json::array()).empty();
+  }
+  if (any_recipe) {
+    md += "## Recipe\n\nEach run trains its config file with the changes listed (the experiment's `set`, "
+          "`epochs` and `threads`; the seed is per row below). Every other key is as in the file.\n\n"
+          "| run | config | changed from the config (config → this experiment) |\n|---|---|---|\n";
+    for (const std::string& name : order) {
+      const json& run = runs[name];
+      std::string changes;
+      for (const json& c : run.value("recipe_changes", json::array())) {
+        if (!changes.empty()) changes += "; ";
+        changes += "`" + c.value("key", std::string()) + "` " + c.value("config", std::string()) + " → " +
+                   c.value("run", std::string());
+      }
+      const std::string config = run.value("config", std::string());
+      md += "| " + Cell(name) + " | " + (config.empty() ? "n/a" : "`" + Cell(config) + "`") + " | " +
+            (changes.empty() ? "none" : Cell(changes)) + " |\n";
+    }
+    md += "\n";
+  }
+
   md += "## Comparison\n\n";
   md +=
       "| run | description | seeds | test accuracy (%) | test EER (%) | test EER 95% CI "
@@ -156,7 +181,7 @@ std::string FormatReportMarkdown(const ExperimentSpec& spec, const json& results
           " test EER on the same seed, in percentage points (pp); negative = the variant is "
           "better. The t-interval (mean ± t(0.975, n−1) · std / √n) is over the paired seed "
           "differences, so it includes seed noise; the bootstrap interval covers the test set "
-          "only.\n\n";
+          "only. A difference is called distinguishable only when both intervals exclude 0.\n\n";
     md +=
         "| variant | paired seeds | ΔEER per seed (pp) | mean ΔEER (pp) | std (pp) | 95% CI, "
         "t over seeds (pp) | 95% CI, test-set bootstrap (pp) | verdict |\n"

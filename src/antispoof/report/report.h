@@ -20,6 +20,10 @@ struct RunSpec {
   std::string name;  // run_0 (the baseline every variant is compared with), run_1, ...
   std::string description;
   std::vector<SeedRun> seeds;
+  std::string config;  // the run's config file, as the experiment resolved it ("" = not recorded)
+  // What the experiment changed in that config (its `set`, `epochs`, `threads`; not the seed):
+  // [{"key": "batch_size", "config": "32", "run": "16"}, ...] with YAML flow values. May be empty.
+  nlohmann::json recipe_changes = nlohmann::json::array();
   // Per-run cost figures, any subset of: parameters, size_mb, macs, infer_ms_per_utt_b1,
   // infer_ms_per_utt_b32, train_ms_per_utt, peak_rss_mb. May be null or empty.
   nlohmann::json cost;

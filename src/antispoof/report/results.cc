@@ -25,6 +25,8 @@ const char* const kCostKeys[] = {
     "infer_ms_per_utt_b32", "train_ms_per_utt", "peak_rss_mb"};
 // Keys of a run object that a cost key may not replace.
 const std::set<std::string> kRunKeys = {"description",
+                                        "config",
+                                        "recipe_changes",
                                         "n_seeds",
                                         "seeds",
                                         "best_val_eer",
@@ -149,6 +151,9 @@ json BuildResultsFromData(const ExperimentSpec& spec, const std::vector<RunData>
     run_order.push_back(run_spec.name);
     json out;
     out["description"] = run_spec.description;
+    out["config"] = run_spec.config;
+    out["recipe_changes"] =
+        run_spec.recipe_changes.is_array() ? run_spec.recipe_changes : json::array();
     out["n_seeds"] = run.seeds.size();
 
     std::vector<std::optional<double>> best_val, test_eer, test_acc, tdcf, tdcf_revised, time;
@@ -223,7 +228,16 @@ json BuildResultsFromData(const ExperimentSpec& spec, const std::vector<RunData>
   const auto [base_seeds, base_eers] = seeds_and_eers(runs[0]);
   for (size_t r = 1; r < runs.size(); ++r) {
     const auto [seeds, eers] = seeds_and_eers(runs[r]);
-    PairedDifference diff = PairDifferences(base_seeds, base_eers, seeds, eers, 100.0, "pp");
+    // Trial-level uncertainty only (the test set), not seed noise.
+    std::optional<Interval> test_set_ci;
+    if (bootstrap) {
+      std::vector<double> base = MeanReplicates(replicates[0]);
+      std::vector<double> variant = MeanReplicates(replicates[r]);
+      for (size_t i = 0; i < variant.size(); ++i) variant[i] -= base[i];
+      test_set_ci = PercentileInterval(variant, kLevel);
+    }
+    PairedDifference diff =
+        PairDifferences(base_seeds, base_eers, seeds, eers, 100.0, "pp", test_set_ci);
     json out = {{"baseline", runs[0].spec->name},
                 {"metric", "test_eer (variant - baseline, fraction)"},
                 {"seeds", diff.seeds},
@@ -232,18 +246,10 @@ json BuildResultsFromData(const ExperimentSpec& spec, const std::vector<RunData>
                 {"mean", Number(diff.mean)},
                 {"std", Number(diff.std)},
                 {"ci95_t", IntervalJson(diff.ci95)},
+                {"ci95_bootstrap_trials", IntervalJson(test_set_ci)},
                 {"distinguishable", diff.distinguishable},
                 {"verdict", diff.verdict}};
     if (diff.seeds.size() < 2) out["note"] = "n < 2 paired seeds: too small for an interval";
-    if (bootstrap) {
-      // Trial-level uncertainty only (the test set), not seed noise.
-      std::vector<double> base = MeanReplicates(replicates[0]);
-      std::vector<double> variant = MeanReplicates(replicates[r]);
-      for (size_t i = 0; i < variant.size(); ++i) variant[i] -= base[i];
-      out["ci95_bootstrap_trials"] = IntervalJson(PercentileInterval(variant, kLevel));
-    } else {
-      out["ci95_bootstrap_trials"] = nullptr;
-    }
     paired[runs[r].spec->name] = std::move(out);
   }
   results["paired_differences"] = std::move(paired);

@@ -126,7 +126,8 @@ PairedDifference PairDifferences(const std::vector<long>& baseline_seeds,
                                  const std::vector<double>& baseline,
                                  const std::vector<long>& variant_seeds,
                                  const std::vector<double>& variant, double scale,
-                                 const std::string& unit) {
+                                 const std::string& unit,
+                                 const std::optional<Interval>& test_set_ci) {
   std::map<long, double> by_seed;
   for (size_t i = 0; i < baseline_seeds.size() && i < baseline.size(); ++i) {
     by_seed[baseline_seeds[i]] = baseline[i];
@@ -156,22 +157,39 @@ PairedDifference PairDifferences(const std::vector<long>& baseline_seeds,
   }
   const double half = StudentT975(static_cast<int>(n) - 1) * *agg.std / std::sqrt(double(n));
   out.ci95 = Interval{agg.mean - half, agg.mean + half};
-  out.distinguishable = out.ci95->low > 0.0 || out.ci95->high < 0.0;
+  const bool seeds_exclude_0 = out.ci95->low > 0.0 || out.ci95->high < 0.0;
+  const bool test_set_excludes_0 =
+      !test_set_ci || (agg.mean > 0 ? test_set_ci->low > 0.0 : test_set_ci->high < 0.0);
+  out.distinguishable = seeds_exclude_0 && test_set_excludes_0;
   std::string small =
       n == 2  ? " (only 2 paired seeds: 1 degree of freedom, t = 12.71, so the interval is wide)"
       : n < 5 ? Format(" (only %zu paired seeds: the interval is wide)", n)
               : "";
+  // Equal differences leave only rounding in the std (e.g. 2e-17 for 1.22 pp).
+  if (*agg.std < 1e-12)
+    small = Format(" (all %zu paired differences are equal, so the interval has no width)", n);
+  const std::string seeds_ci = Format("95%% CI over seeds %+.2f to %+.2f %s", out.ci95->low * scale,
+                                      out.ci95->high * scale, unit.c_str());
+  const std::string test_ci =
+      test_set_ci ? Format("95%% test-set CI %+.2f to %+.2f %s", test_set_ci->low * scale,
+                           test_set_ci->high * scale, unit.c_str())
+                  : "";
   if (out.distinguishable) {
-    out.verdict = Format(
-        "distinguishable from seed noise: %s by %.2f %s (95%% CI %+.2f to %+.2f %s "
-        "excludes 0)%s",
-        agg.mean < 0 ? "lower" : "higher", std::fabs(agg.mean) * scale, unit.c_str(),
-        out.ci95->low * scale, out.ci95->high * scale, unit.c_str(), small.c_str());
+    out.verdict =
+        Format("distinguishable from seed noise: %s by %.2f %s (%s%s%s excludes 0)%s",
+               agg.mean < 0 ? "lower" : "higher", std::fabs(agg.mean) * scale, unit.c_str(),
+               seeds_ci.c_str(), test_set_ci ? " and " : "", test_ci.c_str(), small.c_str());
+  } else if (seeds_exclude_0) {
+    const bool contains_0 = test_set_ci->low <= 0.0 && test_set_ci->high >= 0.0;
+    const std::string why =
+        contains_0 ? Format("contains 0, so the %+.2f %s lies within the test set's sampling noise",
+                            agg.mean * scale, unit.c_str())
+                   : "lies on the other side of 0";
+    out.verdict = Format("not distinguishable from noise: the seeds agree (%s) but the %s %s%s",
+                         seeds_ci.c_str(), test_ci.c_str(), why.c_str(), small.c_str());
   } else {
-    out.verdict = Format(
-        "not distinguishable from seed noise: 95%% CI %+.2f to %+.2f %s contains "
-        "0%s",
-        out.ci95->low * scale, out.ci95->high * scale, unit.c_str(), small.c_str());
+    out.verdict = Format("not distinguishable from seed noise: %s contains 0%s", seeds_ci.c_str(),
+                         small.c_str());
   }
   return out;
 }

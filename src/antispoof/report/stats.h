@@ -44,16 +44,23 @@ struct PairedDifference {
   std::optional<double> mean;
   std::optional<double> std;
   std::optional<Interval> ci95;  // mean +- t(0.975, n-1) std / sqrt(n); absent when n < 2
-  bool distinguishable = false;  // the interval excludes 0
-  std::string verdict;           // one sentence for the report
+  // Both the interval over seeds and, when given, the test-set interval exclude 0 (on the same
+  // side).
+  bool distinguishable = false;
+  std::string verdict;  // one sentence for the report
 };
 
 // `scale` and `unit` only shape the verdict text (e.g. 100 and "pp" for EER fractions).
+// `test_set_ci`: the difference's interval from resampling the test trials (same units as the
+// differences), or none. A difference counts as distinguishable only when it also clears that
+// interval: EERs on a finite test set move in steps, so a few seeds can agree to the last step
+// (a zero-width interval over seeds) on a difference the test set cannot resolve.
 PairedDifference PairDifferences(const std::vector<long>& baseline_seeds,
                                  const std::vector<double>& baseline,
                                  const std::vector<long>& variant_seeds,
                                  const std::vector<double>& variant, double scale,
-                                 const std::string& unit);
+                                 const std::string& unit,
+                                 const std::optional<Interval>& test_set_ci = std::nullopt);
 
 // Inverse of the standard normal CDF for p in (0, 1); Error otherwise.
 double InverseNormalCdf(double p);
