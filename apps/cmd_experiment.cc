@@ -5,6 +5,7 @@
 #include <filesystem>
 
 #include "antispoof/common/error.h"
+#include "antispoof/common/process.h"
 #include "antispoof/experiment/experiment.h"
 #include "command.h"
 
@@ -13,6 +14,7 @@ namespace fs = std::filesystem;
 
 int Run(const antispoof::experiment::ExperimentConfig& config, antispoof::experiment::ExperimentOptions o) {
   o.command_line = antispoof::cli::CommandLine();
+  o.bench_executable = antispoof::SelfExecutable();
   auto results = antispoof::experiment::RunExperiment(config, o);
   std::printf("%s", antispoof::experiment::SummaryTable(results, config.dataset).c_str());
   std::printf("\nresults: %s/results.json\nreport:  %s/report.md\n", o.out_dir.c_str(), o.out_dir.c_str());

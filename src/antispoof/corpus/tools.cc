@@ -1,9 +1,7 @@
 #include "antispoof/corpus/tools.h"
 
 #include <fcntl.h>
-#include <spawn.h>
 #include <sys/file.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -15,9 +13,8 @@
 
 #include "antispoof/common/error.h"
 #include "antispoof/common/files.h"
+#include "antispoof/common/process.h"
 #include "antispoof/common/strings.h"
-
-extern char** environ;
 
 namespace antispoof::corpus {
 
@@ -34,16 +31,7 @@ int RunShell(const std::string& command, const std::string& workdir) {
   std::string full = "cd " + ShellQuote(workdir) +
                      " && LC_ALL=C LANG=C PATH=/usr/libexec/sptk/bin:$PATH; export LC_ALL LANG PATH; (" +
                      command + ") </dev/null 2>stderr.txt";
-  const char* argv[] = {"/bin/sh", "-c", full.c_str(), nullptr};
-  pid_t pid;
-  int rc = posix_spawn(&pid, "/bin/sh", nullptr, nullptr, const_cast<char**>(argv), environ);
-  if (rc != 0) Fail("corpus: cannot start /bin/sh");
-  int status = 0;
-  while (waitpid(pid, &status, 0) < 0) {
-    if (errno != EINTR) Fail("corpus: waitpid failed");
-  }
-  if (WIFEXITED(status)) return WEXITSTATUS(status);
-  return 128 + (WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+  return RunProcess({"/bin/sh", "-c", full});
 }
 
 void RunOrFail(const std::string& what, const std::string& command, const std::string& workdir) {

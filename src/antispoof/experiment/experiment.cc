@@ -9,6 +9,7 @@
 
 #include "antispoof/common/error.h"
 #include "antispoof/common/files.h"
+#include "antispoof/common/process.h"
 #include "antispoof/common/strings.h"
 #include "antispoof/config/config.h"
 #include "antispoof/corpus/corpus.h"
@@ -85,6 +86,29 @@ bool RunFinished(const std::string& dir, int epochs) {
   if (!FileExists(dir + "/metrics_eval.json") || !FileExists(dir + "/summary.json")) return false;
   auto summary = train::ReadJson(dir + "/summary.json");
   return summary.value("epochs_done", 0) >= epochs;
+}
+
+// `antispoof bench --json` for one run's config: in a fresh process when options.bench_executable is
+// set (its stdout kept in RUN_DIR/bench.json, its progress on our stderr), else in this process.
+nlohmann::json MeasureCost(const Config& config, const ExperimentConfig& c, const ExperimentOptions& o,
+                           const std::string& run_dir) {
+  if (o.bench_executable.empty()) {
+    perf::BenchOptions bo;
+    bo.threads = c.threads;
+    bo.repeats = c.bench_repeats;
+    return perf::RunBenchmark(config.model, bo).ToJson();
+  }
+  MakeDirs(run_dir);
+  const std::string config_path = run_dir + "/bench_config.yaml", json_path = run_dir + "/bench.json";
+  WriteFileAtomic(config_path, ToYaml(config));
+  const int rc = RunProcess({o.bench_executable, "bench", "--config", config_path, "--threads",
+                             std::to_string(c.threads), "--repeats", std::to_string(c.bench_repeats), "--json"},
+                            json_path + ".partial");
+  if (rc != 0)
+    Fail(Format("experiment: measuring %s failed: %s bench exited with %d (its messages are above)",
+                run_dir.c_str(), o.bench_executable.c_str(), rc));
+  fs::rename(json_path + ".partial", json_path);
+  return train::ReadJson(json_path);
 }
 
 }  // namespace
@@ -218,16 +242,14 @@ nlohmann::json RunExperiment(const ExperimentConfig& c, const ExperimentOptions&
       auto summary = model::Summarize(configs[r].model);
       rs.cost = {{"parameters", summary.parameters}, {"size_mb", summary.size_mb}, {"macs", summary.macs}};
       if (c.bench) {
-        perf::BenchOptions bo;
-        bo.threads = c.threads;
-        bo.repeats = c.bench_repeats;
         std::fprintf(stderr, "experiment: measuring %s (latency, throughput, memory)\n", run.name.c_str());
-        perf::BenchResult b = perf::RunBenchmark(configs[r].model, bo);
-        rs.cost["infer_ms_per_utt_b1"] = b.infer_ms_per_utt_b1;
-        rs.cost["infer_ms_per_utt_b32"] = b.infer_ms_per_utt_b32;
-        rs.cost["train_ms_per_utt"] = b.train_ms_per_utt_b32;
-        rs.cost["peak_rss_mb"] = b.peak_rss_mb;
+        const nlohmann::json b = MeasureCost(configs[r], c, o, runs_dir + "/" + run.name);
+        rs.cost["infer_ms_per_utt_b1"] = b.at("infer_ms_per_utt_b1");
+        rs.cost["infer_ms_per_utt_b32"] = b.at("infer_ms_per_utt_b32");
+        rs.cost["train_ms_per_utt"] = b.at("train_ms_per_utt_b32");
+        rs.cost["peak_rss_mb"] = b.at("peak_rss_mb");
         rs.cost["bench_nb_samp"] = configs[r].model.nb_samp;
+        rs.cost["bench_process"] = o.bench_executable.empty() ? "in-process, after training" : "fresh";
       }
       train::WriteJson(cost_path, rs.cost);
     }

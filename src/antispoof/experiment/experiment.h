@@ -42,6 +42,10 @@ struct ExperimentOptions {
   bool resume = false;
   std::string command_line;
   int corpus_jobs = 2;
+  // When set (the antispoof binary), each run's cost is measured by `<bench_executable> bench --json` in
+  // a fresh process, so peak_rss_mb is the model's own and not what training left in this process.
+  // Empty: measured in this process after training.
+  std::string bench_executable;
 };
 
 // Runs everything and writes the report; returns results.json's content.

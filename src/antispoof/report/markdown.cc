@@ -140,6 +140,17 @@ std::string FormatReportMarkdown(const ExperimentSpec& spec, const json& results
       "\nThroughput = 1000 / latency. MACs: multiply-accumulates of one forward pass of one "
       "utterance. Latency and throughput are inference on this machine; training time is the "
       "wall time of the whole training run.\n";
+  std::set<std::string> bench_processes;
+  for (const std::string& name : order) {
+    if (runs[name].contains("bench_process")) bench_processes.insert(runs[name]["bench_process"].get<std::string>());
+  }
+  for (const std::string& process : bench_processes) {
+    md += process == "fresh"
+              ? "Peak RSS: the most resident memory of `antispoof bench` for that model (inference at batch 1 "
+                "and 32, a training step at batch 32), run in a fresh process.\n"
+              : "Peak RSS: measured by the benchmark in the experiment's own process after training (" + process +
+                    "), so it includes what training left allocated.\n";
+  }
   for (const std::string& note : tdcf_notes) md += "\nmin t-DCF n/a: " + note + "\n";
 
   const json& boot = results["bootstrap"];

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "antispoof/common/error.h"
+#include "antispoof/common/process.h"
 #include "antispoof/common/strings.h"
 
 namespace antispoof::train {
@@ -77,14 +78,6 @@ std::string Describe(int status) {
     return Format("was killed by signal %d (%s)", sig, strsignal(sig));
   }
   return "stopped";
-}
-
-std::string SelfExecutable() {
-  std::vector<char> buf(4096);
-  ssize_t n = ::readlink("/proc/self/exe", buf.data(), buf.size() - 1);
-  if (n <= 0)
-    Fail(std::string("launch: cannot find this program (/proc/self/exe): ") + std::strerror(errno));
-  return std::string(buf.data(), static_cast<size_t>(n));
 }
 
 }  // namespace
