@@ -2,6 +2,8 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <map>
@@ -89,9 +91,9 @@ bool RunFinished(const std::string& dir, int epochs) {
 }
 
 // `antispoof bench --json` for one run's config: in a fresh process when options.bench_executable is
-// set (its stdout kept in RUN_DIR/bench.json, its progress on our stderr), else in this process.
-nlohmann::json MeasureCost(const Config& config, const ExperimentConfig& c, const ExperimentOptions& o,
-                           const std::string& run_dir) {
+// set (its stdout kept in RUN_DIR/bench_round<K>.json, its progress on our stderr), else in this process.
+nlohmann::json BenchOnce(const Config& config, const ExperimentConfig& c, const ExperimentOptions& o,
+                         const std::string& run_dir, int round) {
   if (o.bench_executable.empty()) {
     perf::BenchOptions bo;
     bo.threads = c.threads;
@@ -99,7 +101,8 @@ nlohmann::json MeasureCost(const Config& config, const ExperimentConfig& c, cons
     return perf::RunBenchmark(config.model, bo).ToJson();
   }
   MakeDirs(run_dir);
-  const std::string config_path = run_dir + "/bench_config.yaml", json_path = run_dir + "/bench.json";
+  const std::string config_path = run_dir + "/bench_config.yaml";
+  const std::string json_path = run_dir + "/bench_round" + std::to_string(round) + ".json";
   WriteFileAtomic(config_path, ToYaml(config));
   const int rc = RunProcess({o.bench_executable, "bench", "--config", config_path, "--threads",
                              std::to_string(c.threads), "--repeats", std::to_string(c.bench_repeats), "--json"},
@@ -109,6 +112,63 @@ nlohmann::json MeasureCost(const Config& config, const ExperimentConfig& c, cons
                 run_dir.c_str(), o.bench_executable.c_str(), rc));
   fs::rename(json_path + ".partial", json_path);
   return train::ReadJson(json_path);
+}
+
+// Median of the finite numbers among `values` (null when there are none).
+nlohmann::json MedianOf(const std::vector<nlohmann::json>& values) {
+  std::vector<double> v;
+  for (const auto& x : values)
+    if (x.is_number() && std::isfinite(x.get<double>())) v.push_back(x.get<double>());
+  if (v.empty()) return nullptr;
+  std::sort(v.begin(), v.end());
+  const size_t n = v.size();
+  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+// Cost figures per run (the model, not the seed), cached in RUNS/<run>/cost.json for a resumed
+// experiment. Measured after all training, in bench_rounds rounds that visit the runs in turn, so a
+// slow spell of the machine does not fall on one run alone; each figure is the median over rounds.
+void MeasureCosts(const std::vector<Config>& configs, const ExperimentConfig& c, const ExperimentOptions& o,
+                  const std::string& runs_dir, std::vector<report::RunSpec>& runs) {
+  std::vector<size_t> pending;
+  for (size_t r = 0; r < runs.size(); ++r) {
+    const std::string cost_path = runs_dir + "/" + runs[r].name + "/cost.json";
+    if (FileExists(cost_path)) {
+      runs[r].cost = train::ReadJson(cost_path);
+      continue;
+    }
+    auto summary = model::Summarize(configs[r].model);
+    runs[r].cost = {{"parameters", summary.parameters}, {"size_mb", summary.size_mb}, {"macs", summary.macs}};
+    pending.push_back(r);
+  }
+  const char* const kFigures[][2] = {{"infer_ms_per_utt_b1", "infer_ms_per_utt_b1"},
+                                     {"infer_ms_per_utt_b32", "infer_ms_per_utt_b32"},
+                                     {"train_ms_per_utt", "train_ms_per_utt_b32"},
+                                     {"peak_rss_mb", "peak_rss_mb"}};
+  std::vector<std::vector<nlohmann::json>> rounds(runs.size());
+  if (c.bench) {
+    for (int round = 1; round <= c.bench_rounds; ++round) {
+      for (size_t r : pending) {
+        std::fprintf(stderr, "experiment: measuring %s (latency, throughput, memory), round %d/%d\n",
+                     runs[r].name.c_str(), round, c.bench_rounds);
+        rounds[r].push_back(BenchOnce(configs[r], c, o, runs_dir + "/" + runs[r].name, round));
+      }
+    }
+  }
+  for (size_t r : pending) {
+    nlohmann::json& cost = runs[r].cost;
+    if (c.bench) {
+      for (const auto& figure : kFigures) {
+        std::vector<nlohmann::json> values;
+        for (const auto& b : rounds[r]) values.push_back(b.at(figure[1]));
+        cost[figure[0]] = MedianOf(values);
+      }
+      cost["bench_nb_samp"] = configs[r].model.nb_samp;
+      cost["bench_rounds"] = c.bench_rounds;
+      cost["bench_process"] = o.bench_executable.empty() ? "in-process, after training" : "fresh";
+    }
+    train::WriteJson(runs_dir + "/" + runs[r].name + "/cost.json", cost);
+  }
 }
 
 }  // namespace
@@ -122,7 +182,7 @@ ExperimentConfig LoadExperimentConfig(const std::string& path) {
   }
   if (!root.IsMap()) FailAt(path, 0, "expected a mapping");
   CheckKeys(root, {"dataset", "data_root", "corpus_dir", "corpus_size", "seeds", "epochs", "threads",
-                   "bootstrap_samples", "bench", "bench_repeats", "set", "runs"}, path);
+                   "bootstrap_samples", "bench", "bench_repeats", "bench_rounds", "set", "runs"}, path);
   ExperimentConfig c;
   c.source = path;
   if (root["dataset"]) c.dataset = Get<std::string>(root, "dataset", path);
@@ -135,6 +195,9 @@ ExperimentConfig LoadExperimentConfig(const std::string& path) {
   if (root["bootstrap_samples"]) c.bootstrap_samples = Get<int>(root, "bootstrap_samples", path);
   if (root["bench"]) c.bench = Get<bool>(root, "bench", path);
   if (root["bench_repeats"]) c.bench_repeats = Get<int>(root, "bench_repeats", path);
+  if (root["bench_rounds"]) c.bench_rounds = Get<int>(root, "bench_rounds", path);
+  if (c.bench_repeats < 1) FailAt(path, 0, "bench_repeats: must be at least 1");
+  if (c.bench_rounds < 1) FailAt(path, 0, "bench_rounds: must be at least 1");
   c.overrides = OverridesOf(root["set"], path + ": set");
   if (c.seeds.empty()) FailAt(path, 0, "seeds: at least one seed is needed");
   if (!root["runs"] || !root["runs"].IsSequence() || root["runs"].size() == 0)
@@ -234,27 +297,9 @@ nlohmann::json RunExperiment(const ExperimentConfig& c, const ExperimentOptions&
       }
       rs.seeds.push_back({seed, dir});
     }
-    // Cost figures per run (the model, not the seed), cached for a resumed experiment.
-    const std::string cost_path = runs_dir + "/" + run.name + "/cost.json";
-    if (FileExists(cost_path)) {
-      rs.cost = train::ReadJson(cost_path);
-    } else {
-      auto summary = model::Summarize(configs[r].model);
-      rs.cost = {{"parameters", summary.parameters}, {"size_mb", summary.size_mb}, {"macs", summary.macs}};
-      if (c.bench) {
-        std::fprintf(stderr, "experiment: measuring %s (latency, throughput, memory)\n", run.name.c_str());
-        const nlohmann::json b = MeasureCost(configs[r], c, o, runs_dir + "/" + run.name);
-        rs.cost["infer_ms_per_utt_b1"] = b.at("infer_ms_per_utt_b1");
-        rs.cost["infer_ms_per_utt_b32"] = b.at("infer_ms_per_utt_b32");
-        rs.cost["train_ms_per_utt"] = b.at("train_ms_per_utt_b32");
-        rs.cost["peak_rss_mb"] = b.at("peak_rss_mb");
-        rs.cost["bench_nb_samp"] = configs[r].model.nb_samp;
-        rs.cost["bench_process"] = o.bench_executable.empty() ? "in-process, after training" : "fresh";
-      }
-      train::WriteJson(cost_path, rs.cost);
-    }
     spec.runs.push_back(std::move(rs));
   }
+  MeasureCosts(configs, c, o, runs_dir, spec.runs);
   report::WriteExperimentReport(spec);
   return train::ReadJson(out + "/results.json");
 }

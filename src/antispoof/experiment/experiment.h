@@ -29,7 +29,8 @@ struct ExperimentConfig {
   int threads = 0;
   int bootstrap_samples = 1000;
   bool bench = true;
-  int bench_repeats = 1;
+  int bench_repeats = 1;              // timed runs per figure within one benchmark (median kept)
+  int bench_rounds = 3;               // benchmarks per run, alternating across runs (median kept)
   std::vector<std::string> overrides;  // applied to every run, before the run's own
   std::vector<RunEntry> runs;
 };

@@ -140,17 +140,24 @@ std::string FormatReportMarkdown(const ExperimentSpec& spec, const json& results
       "\nThroughput = 1000 / latency. MACs: multiply-accumulates of one forward pass of one "
       "utterance. Latency and throughput are inference on this machine; training time is the "
       "wall time of the whole training run.\n";
-  std::set<std::string> bench_processes;
+  // How the cost figures were measured (the experiment records it per run).
+  std::set<std::string> bench_notes;
   for (const std::string& name : order) {
-    if (runs[name].contains("bench_process")) bench_processes.insert(runs[name]["bench_process"].get<std::string>());
+    const json& run = runs[name];
+    if (!run.contains("bench_process")) continue;
+    const int rounds = run.value("bench_rounds", 1);
+    const std::string where = run["bench_process"] == "fresh"
+                                  ? std::string("each in a fresh process")
+                                  : "in the experiment's own process after training (" +
+                                        run["bench_process"].get<std::string>() +
+                                        "), so peak RSS includes what training left allocated";
+    bench_notes.insert(Format("Latency, throughput, training speed and peak RSS (the most resident memory "
+                              "over inference at batch 1 and 32 and a training step at batch 32): the "
+                              "median of %d benchmark%s (`antispoof bench`), %s; the rounds visit the runs "
+                              "in turn after all training.\n",
+                              rounds, rounds == 1 ? "" : "s", where.c_str()));
   }
-  for (const std::string& process : bench_processes) {
-    md += process == "fresh"
-              ? "Peak RSS: the most resident memory of `antispoof bench` for that model (inference at batch 1 "
-                "and 32, a training step at batch 32), run in a fresh process.\n"
-              : "Peak RSS: measured by the benchmark in the experiment's own process after training (" + process +
-                    "), so it includes what training left allocated.\n";
-  }
+  for (const std::string& note : bench_notes) md += note;
   for (const std::string& note : tdcf_notes) md += "\nmin t-DCF n/a: " + note + "\n";
 
   const json& boot = results["bootstrap"];
