@@ -1,5 +1,4 @@
 #include <gtest/gtest.h>
-
 #include <signal.h>
 
 #include <string>
@@ -30,7 +29,8 @@ TEST(Process, AProgramThatCannotStartIsAnErrorNamingIt) {
     RunProcess({"/nonexistent/antispoof-tool", "x"});
     FAIL() << "no error";
   } catch (const Error& e) {
-    EXPECT_NE(std::string(e.what()).find("/nonexistent/antispoof-tool"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("/nonexistent/antispoof-tool"), std::string::npos)
+        << e.what();
   }
 }
 

@@ -7,8 +7,8 @@ namespace antispoof {
 
 // Runs argv[0] (a path, not searched in PATH) with argv[1..] and this process's environment, stdin
 // from /dev/null, and waits for it. Its stdout goes to `stdout_path` (created or truncated) and its
-// stderr to `stderr_path`; an empty path leaves that stream shared with this process. Returns the exit
-// status, or 128 + the signal that killed it. Error naming argv[0] when it cannot be started.
+// stderr to `stderr_path`; an empty path leaves that stream shared with this process. Returns the
+// exit status, or 128 + the signal that killed it. Error naming argv[0] when it cannot be started.
 int RunProcess(const std::vector<std::string>& argv, const std::string& stdout_path = "",
                const std::string& stderr_path = "");
 
