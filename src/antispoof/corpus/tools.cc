@@ -30,7 +30,7 @@ std::string ShellQuote(const std::string& s) {
 int RunShell(const std::string& command, const std::string& workdir) {
   std::string full = "cd " + ShellQuote(workdir) +
                      " && LC_ALL=C LANG=C PATH=/usr/libexec/sptk/bin:$PATH; export LC_ALL LANG PATH; (" +
-                     command + ") </dev/null 2>stderr.txt";
+                     command + ") 2>stderr.txt";
   return RunProcess({"/bin/sh", "-c", full});
 }
 

@@ -2,7 +2,6 @@
 
 #include <yaml-cpp/yaml.h>
 
-#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -114,17 +113,6 @@ nlohmann::json BenchOnce(const Config& config, const ExperimentConfig& c, const 
   return train::ReadJson(json_path);
 }
 
-// Median of the finite numbers among `values` (null when there are none).
-nlohmann::json MedianOf(const std::vector<nlohmann::json>& values) {
-  std::vector<double> v;
-  for (const auto& x : values)
-    if (x.is_number() && std::isfinite(x.get<double>())) v.push_back(x.get<double>());
-  if (v.empty()) return nullptr;
-  std::sort(v.begin(), v.end());
-  const size_t n = v.size();
-  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
 // Cost figures per run (the model, not the seed), cached in RUNS/<run>/cost.json for a resumed
 // experiment. Measured after all training, in bench_rounds rounds that visit the runs in turn, so a
 // slow spell of the machine does not fall on one run alone; each figure is the median over rounds.
@@ -159,9 +147,11 @@ void MeasureCosts(const std::vector<Config>& configs, const ExperimentConfig& c,
     nlohmann::json& cost = runs[r].cost;
     if (c.bench) {
       for (const auto& figure : kFigures) {
-        std::vector<nlohmann::json> values;
-        for (const auto& b : rounds[r]) values.push_back(b.at(figure[1]));
-        cost[figure[0]] = MedianOf(values);
+        std::vector<double> values;  // a figure a round could not measure is null there
+        for (const auto& b : rounds[r])
+          if (b.at(figure[1]).is_number()) values.push_back(b.at(figure[1]).get<double>());
+        const double median = perf::Median(values);
+        cost[figure[0]] = std::isfinite(median) ? nlohmann::json(median) : nlohmann::json();
       }
       cost["bench_nb_samp"] = configs[r].model.nb_samp;
       cost["bench_rounds"] = c.bench_rounds;

@@ -148,9 +148,8 @@ std::string FormatReportMarkdown(const ExperimentSpec& spec, const json& results
     const int rounds = run.value("bench_rounds", 1);
     const std::string where = run["bench_process"] == "fresh"
                                   ? std::string("each in a fresh process")
-                                  : "in the experiment's own process after training (" +
-                                        run["bench_process"].get<std::string>() +
-                                        "), so peak RSS includes what training left allocated";
+                                  : std::string("in the experiment's own process after training, so "
+                                                "peak RSS includes what training left allocated");
     bench_notes.insert(Format("Latency, throughput, training speed and peak RSS (the most resident memory "
                               "over inference at batch 1 and 32 and a training step at batch 32): the "
                               "median of %d benchmark%s (`antispoof bench`), %s; the rounds visit the runs "
