@@ -163,27 +163,29 @@ TEST(ProtocolJoin, JoinsKeysFromFiveFourAndThreeColumnProtocols) {
   }
 }
 
+// The error JoinProtocolKeys gives for a score file (s.txt) and a protocol, both given as text.
+std::string JoinError(const std::string& scores_text, const std::string& protocol_text,
+                      const std::string& protocol_name = "p.txt") {
+  ScoreFile scores = ParseScoreFile(scores_text, "s.txt");
+  auto protocol = antispoof::data::ParseProtocol(protocol_text, protocol_name);
+  return ErrorOf([&] { JoinProtocolKeys(scores, protocol); });
+}
+
 TEST(ProtocolJoin, ScoredUtteranceMissingFromProtocolFails) {
-  ScoreFile scores = ParseScoreFile("U1 2\nU9 1\nU8 0\n", "s.txt");
-  auto protocol = antispoof::data::ParseProtocol("S U1 - - bonafide\n", "p.txt");
-  std::string message = ErrorOf([&] { JoinProtocolKeys(scores, protocol); });
+  std::string message = JoinError("U1 2\nU9 1\nU8 0\n", "S U1 - - bonafide\n");
   EXPECT_NE(message.find("2 utterances"), std::string::npos) << message;
   EXPECT_NE(message.find("U9, U8"), std::string::npos) << message;
 }
 
 TEST(ProtocolJoin, ProtocolUtteranceWithoutScoreFails) {
-  ScoreFile scores = ParseScoreFile("U1 2\n", "s.txt");
-  auto protocol = antispoof::data::ParseProtocol("S U1 - - bonafide\nS U2 - A07 spoof\n", "p.txt");
-  std::string message = ErrorOf([&] { JoinProtocolKeys(scores, protocol); });
+  std::string message = JoinError("U1 2\n", "S U1 - - bonafide\nS U2 - A07 spoof\n");
   EXPECT_NE(message.find("1 utterances of the protocol p.txt have no score"), std::string::npos)
       << message;
   EXPECT_NE(message.find("U2"), std::string::npos) << message;
 }
 
 TEST(ProtocolJoin, TrialListWithoutKeysFails) {
-  ScoreFile scores = ParseScoreFile("U1 2\n", "s.txt");
-  auto protocol = antispoof::data::ParseProtocol("U1\n", "trials.txt");
-  std::string message = ErrorOf([&] { JoinProtocolKeys(scores, protocol); });
+  std::string message = JoinError("U1 2\n", "U1\n", "trials.txt");
   EXPECT_NE(message.find("trials.txt: the protocol has no bonafide/spoof keys"), std::string::npos) << message;
   EXPECT_NE(message.find("s.txt"), std::string::npos) << message;
 }
