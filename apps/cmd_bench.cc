@@ -19,7 +19,7 @@ struct BenchArgs {
 
 antispoof::cli::Registration reg{{"bench", "Speed and memory of a model config on this machine", [](CLI::App& sub) {
   auto args = std::make_shared<BenchArgs>();
-  sub.add_option("-c,--config", args->config, "YAML config (default: the reference RawNet2)");
+  sub.add_option("-c,--config", args->config, "YAML or JSON config (default: the reference RawNet2)");
   sub.add_option("--set", args->overrides, "Override a key, e.g. --set model.sinc_impl=fft (repeatable)");
   sub.add_option("--threads", args->options.threads, "Intra-op threads (0 = all cores)")->capture_default_str();
   sub.add_option("--repeats", args->options.repeats, "Timed runs per figure (median kept; batch 1 runs 3x)")

@@ -1,5 +1,5 @@
-// antispoof score: UTT SCORE lines (log P(bona fide), higher = more bona fide) for files, folders
-// or a protocol.
+// antispoof score: UTT SCORE lines (the model's bona fide output: log P(bona fide) for RawNet2, the
+// bona fide logit for AASIST; higher = more bona fide) for files, folders or a protocol.
 #include <cmath>
 #include <cstdio>
 
@@ -7,8 +7,8 @@
 #include "antispoof/config/config.h"
 #include "antispoof/data/layout.h"
 #include "antispoof/data/protocol.h"
+#include "antispoof/infer/scoring.h"
 #include "antispoof/model/runtime.h"
-#include "antispoof/train/evaluate.h"
 #include "command.h"
 
 namespace {
@@ -29,21 +29,21 @@ antispoof::cli::Registration reg{{"score", "Score audio files, folders or a prot
   sub.add_option("paths", a->paths, "Audio files and/or folders");
   sub.add_option("--protocol", a->protocol, "Score the utterances of a protocol (with --data-root)");
   sub.add_option("--data-root", a->data_root, "Where the protocol's audio is (ASVspoof layout or a flat folder)");
-  sub.add_option("--threshold", a->threshold, "Add a decision column: bonafide if SCORE > T, else spoof");
+  sub.add_option("--threshold", a->threshold,
+                 "Add a decision column: bonafide if SCORE > T, else spoof (RawNet2's argmax: -0.6931, "
+                 "log 1/2; AASIST's scores are logits: 0 is a neutral choice)");
   sub.add_option("--batch-size", a->batch_size, "Utterances per batch");
   sub.add_option("--threads", a->threads, "Intra-op threads (0 = all cores)");
   sub.add_option("--device", a->device, "cpu, cuda or cuda:N");
   sub.add_flag("--json", a->json, "Print a JSON array of {utt, score[, decision]}");
   antispoof::cli::AddAudioInputFlags(sub, a->decode, a->skip_missing);
   return std::function<int()>([a] {
-    namespace tr = antispoof::train;
-    tr::ScoreOptions o;
-    o.config = antispoof::LoadConfig(a->config);
-    o.checkpoint = a->checkpoint;
+    namespace infer = antispoof::infer;
+    const antispoof::Config config = antispoof::LoadConfig(a->config);
+    infer::ScoreOptions o;
     o.batch_size = a->batch_size;
-    o.device = a->device;
     o.decode = a->decode;
-    o.decode.sample_rate = o.config.model.sample_rate;
+    o.decode.sample_rate = config.model.sample_rate;
     if (!a->protocol.empty()) {
       if (a->data_root.empty()) throw antispoof::Error("--protocol needs --data-root");
       antispoof::data::DatasetOptions dopt;
@@ -51,12 +51,13 @@ antispoof::cli::Registration reg{{"score", "Score audio files, folders or a prot
       o.items = antispoof::data::BuildDataset(antispoof::data::ReadProtocol(a->protocol), a->data_root, dopt).items;
     }
     if (!a->paths.empty()) {
-      auto more = tr::ItemsFromPaths(a->paths);
+      auto more = infer::ItemsFromPaths(a->paths);
       o.items.insert(o.items.end(), more.begin(), more.end());
     }
     if (o.items.empty()) throw antispoof::Error("nothing to score: give files, folders or --protocol");
     antispoof::model::ConfigureThreads(a->threads);
-    auto scored = tr::ScoreItems(o);
+    auto net = infer::LoadModel(config.model, a->checkpoint, antispoof::model::ParseDevice(a->device));
+    auto scored = infer::ScoreItems(*net, o);
     const bool decide = !std::isnan(a->threshold);
     if (a->json) {
       nlohmann::json out = nlohmann::json::array();

@@ -16,7 +16,7 @@ struct TrainArgs {
   antispoof::train::DistOptions dist;
 };
 
-antispoof::cli::Registration reg{{"train", "Train RawNet2 (or a variant) on an ASVspoof LA layout",
+antispoof::cli::Registration reg{{"train", "Train a countermeasure (RawNet2, AASIST, ...) on an ASVspoof LA layout",
                                   [](CLI::App& sub) {
   auto a = std::make_shared<TrainArgs>();
   sub.add_option("-c,--config", a->config, "YAML config (conf/rawnet2.yaml, ...)")->required();

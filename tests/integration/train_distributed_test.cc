@@ -22,7 +22,7 @@
 #include "antispoof/model/rawnet2.h"
 #include "antispoof/pth/pth.h"
 #include "antispoof/train/distributed.h"
-#include "antispoof/train/inference.h"
+#include "antispoof/infer/scoring.h"
 #include "antispoof/train/launch.h"
 #include "support/file_store_rank.h"
 #include "support/synthetic_corpus.h"
@@ -33,6 +33,9 @@ namespace {
 
 using ::testing::HasSubstr;
 using Clock = std::chrono::steady_clock;
+using infer::Accuracy;
+using infer::ScoreWithLoader;
+using infer::ScoringResult;
 
 double Seconds(Clock::time_point since) {
   return std::chrono::duration<double>(Clock::now() - since).count();
@@ -232,7 +235,7 @@ TEST_F(Distributed2, ShardedScoringEqualsOneProcess) {
   lo.nb_samp = config.model.nb_samp;
   auto single_net = make_model();
   data::BatchLoader single_loader(items, lo);
-  ScoringResult single = ScoreWithLoader(single_net, single_loader, torch::kCPU, "dev");
+  ScoringResult single = ScoreWithLoader(*single_net, single_loader, torch::kCPU, "dev");
   std::vector<model::RawNet2> nets = {make_model(), make_model()};
   std::vector<ScoringResult> sharded(2);
   const std::string store = *dir_ + "/score_store";
@@ -242,7 +245,7 @@ TEST_F(Distributed2, ShardedScoringEqualsOneProcess) {
     shard.rank = rank;
     shard.world_size = 2;
     data::BatchLoader loader(items, shard);
-    sharded[rank] = ScoreSharded(*dist, nets[rank], loader, torch::kCPU, "dev", {0.1, 0.9});
+    sharded[rank] = ScoreSharded(*dist, *nets[rank], loader, torch::kCPU, "dev", {0.1, 0.9});
   });
   ASSERT_EQ(errors[0], "");
   ASSERT_EQ(errors[1], "");

@@ -14,7 +14,6 @@
 #include "antispoof/pth/pth.h"
 #include "antispoof/train/adam.h"
 #include "antispoof/train/evaluate.h"
-#include "antispoof/train/inference.h"
 #include "antispoof/train/trainer.h"
 #include "support/synthetic_corpus.h"
 #include "support/test_support.h"

@@ -151,10 +151,20 @@ std::string NameOf(const std::map<std::string, E>& names, E v) {
   return "?";
 }
 
-void ReadModel(MapReader& r, ModelConfig& m) {
+const std::map<std::string, Architecture> kArchitecture = {
+    {"RawNet2", Architecture::kRawNet2}, {"RawNet", Architecture::kRawNet2}, {"AASIST", Architecture::kAasist}};
+
+// Keys every architecture has.
+void ReadCommonModelKeys(MapReader& r, ModelConfig& m) {
   r.Read("nb_samp", m.nb_samp);
   r.Read("first_conv", m.first_conv);
   r.Read("in_channels", m.in_channels);
+  r.Read("nb_classes", m.nb_classes);
+  r.Read("sample_rate", m.sample_rate);
+  r.ReadEnum("sinc_impl", m.sinc_impl, kSincImpl);
+}
+
+void ReadRawNet2Keys(MapReader& r, ModelConfig& m) {
   if (r.Has("filts")) {
     YAML::Node f = r.Node("filts");
     if (!f.IsSequence() || f.size() != 4)
@@ -168,13 +178,135 @@ void ReadModel(MapReader& r, ModelConfig& m) {
   r.Read("nb_fc_node", m.nb_fc_node);
   r.Read("gru_node", m.gru_node);
   r.Read("nb_gru_layer", m.nb_gru_layer);
-  r.Read("nb_classes", m.nb_classes);
-  r.Read("sample_rate", m.sample_rate);
-  r.ReadEnum("sinc_impl", m.sinc_impl, kSincImpl);
   r.ReadEnum("preactivation", m.preactivation, kPreactivation);
   r.ReadEnum("attention", m.attention, kAttention);
   r.Read("se_reduction", m.se_reduction);
   r.ReadEnum("se_pooling", m.se_pooling, kSePooling);
+}
+
+void ReadAasistKeys(MapReader& r, ModelConfig& m) {
+  AasistConfig& a = m.aasist;
+  if (r.Has("filts")) {
+    YAML::Node f = r.Node("filts");
+    if (!f.IsSequence() || f.size() != 5)
+      Fail(r.Where("filts") + "expected [sinc_channels, [1, a], [a, b], [b, c], [c, c]]");
+    a.sinc_channels = r.Convert<int>(f[0], "filts[0]");
+    for (size_t i = 0; i < 4; ++i)
+      a.filts[i] = r.ConvertArray<int, 2>(f[i + 1], "filts[" + std::to_string(i + 1) + "]");
+  }
+  r.ReadArray("gat_dims", a.gat_dims);
+  r.ReadArray("pool_ratios", a.pool_ratios);
+  r.ReadArray("temperatures", a.temperatures);
+  r.Read("freq_aug", a.freq_aug);
+}
+
+using BadKey = std::function<void(const std::string& key, const std::string& msg)>;
+
+// The time axis after the front end's pool of 3 and `pools` more pools of 3 must keep a step.
+void ValidateTimeSteps(const ModelConfig& m, int pools, const BadKey& bad) {
+  long len = (m.nb_samp - m.SincTaps() + 1) / 3;
+  for (int i = 0; i < pools; ++i) len /= 3;
+  if (len < 1) bad("nb_samp", "too short: no time step is left after the residual blocks");
+}
+
+void ValidateRawNet2(const ModelConfig& m, const BadKey& bad) {
+  if (m.sinc_channels < 1) bad("filts", "the sinc channel count must be positive");
+  if (m.group1[0] != m.sinc_channels)
+    bad("filts", "filts[1][0] must equal filts[0] (" + std::to_string(m.sinc_channels) + ")");
+  if (m.group1[1] < 1 || m.group2[0] < 1 || m.group2[1] < 1) bad("filts", "channel counts must be positive");
+  if (m.group2[0] != m.group1[1]) bad("filts", "filts[2][0] must equal filts[1][1]");
+  if (m.blocks[0] < 1 || m.blocks[1] < 1) bad("blocks", "each group needs at least one block");
+  if (m.nb_fc_node < 1) bad("nb_fc_node", "must be positive");
+  if (m.gru_node < 1) bad("gru_node", "must be positive");
+  if (m.nb_gru_layer < 1) bad("nb_gru_layer", "must be positive");
+  if (m.se_reduction < 1) bad("se_reduction", "must be at least 1");
+  ValidateTimeSteps(m, m.blocks[0] + m.blocks[1], bad);
+}
+
+void ValidateAasist(const ModelConfig& m, const BadKey& bad) {
+  const AasistConfig& a = m.aasist;
+  if (a.sinc_channels < 3) bad("filts", "filts[0] (sinc channels) must be at least 3: one spectral node after the 3 x 3 pool");
+  for (const auto& f : a.filts)
+    if (f[0] < 1 || f[1] < 1) bad("filts", "channel counts must be positive");
+  if (a.filts[0][0] != 1) bad("filts", "filts[1][0] must be 1 (the encoder reads one feature map)");
+  for (int i = 1; i < 4; ++i)
+    if (a.filts[i][0] != a.filts[i - 1][1])
+      bad("filts", Format("filts[%d][0] must equal filts[%d][1]", i + 1, i));
+  if (a.filts[3][0] != a.filts[3][1]) bad("filts", "filts[4] is used by three blocks in a row: its two counts must be equal");
+  if (a.gat_dims[0] < 1 || a.gat_dims[1] < 1) bad("gat_dims", "must be positive");
+  for (double r : a.pool_ratios)
+    if (!(r > 0 && r <= 1)) bad("pool_ratios", "each ratio must be in (0, 1]");
+  for (double t : a.temperatures)
+    if (!(t > 0)) bad("temperatures", "must be positive");
+  ValidateTimeSteps(m, 6, bad);
+}
+
+std::string IntPair(const std::array<int, 2>& a) {
+  return "[" + std::to_string(a[0]) + ", " + std::to_string(a[1]) + "]";
+}
+
+template <size_t N>
+std::string Numbers(const std::array<double, N>& values) {
+  std::string out = "[";
+  for (size_t i = 0; i < N; ++i) out += (i ? ", " : "") + ShortestDouble(values[i]);
+  return out + "]";
+}
+
+void WriteRawNet2Keys(std::ostream& o, const ModelConfig& m) {
+  o << "  filts: [" << m.sinc_channels << ", " << IntPair(m.group1) << ", " << IntPair(m.group2) << ", "
+    << IntPair(m.group3) << "]\n"
+    << "  blocks: " << IntPair(m.blocks) << "\n"
+    << "  nb_fc_node: " << m.nb_fc_node << "\n"
+    << "  gru_node: " << m.gru_node << "\n"
+    << "  nb_gru_layer: " << m.nb_gru_layer << "\n";
+}
+
+void WriteRawNet2Options(std::ostream& o, const ModelConfig& m) {
+  o << "  preactivation: " << ToString(m.preactivation) << "\n"
+    << "  attention: " << ToString(m.attention) << "\n"
+    << "  se_reduction: " << m.se_reduction << "\n"
+    << "  se_pooling: " << ToString(m.se_pooling) << "\n";
+}
+
+void WriteAasistKeys(std::ostream& o, const ModelConfig& m) {
+  const AasistConfig& a = m.aasist;
+  o << "  filts: [" << a.sinc_channels;
+  for (const auto& f : a.filts) o << ", " << IntPair(f);
+  o << "]\n"
+    << "  gat_dims: " << IntPair(a.gat_dims) << "\n"
+    << "  pool_ratios: " << Numbers(a.pool_ratios) << "\n"
+    << "  temperatures: " << Numbers(a.temperatures) << "\n";
+}
+
+void WriteAasistOptions(std::ostream& o, const ModelConfig& m) {
+  o << "  freq_aug: " << (m.aasist.freq_aug ? "true" : "false") << "\n";
+}
+
+// What each architecture owns: its keys' reader, validator and writer (reference keys, then
+// antispoof's options).
+struct ArchitectureKeys {
+  void (*read)(MapReader&, ModelConfig&);
+  void (*validate)(const ModelConfig&, const BadKey&);
+  void (*write_reference_keys)(std::ostream&, const ModelConfig&);
+  void (*write_options)(std::ostream&, const ModelConfig&);
+};
+
+const ArchitectureKeys& KeysOf(Architecture a) {
+  static const ArchitectureKeys rawnet2{ReadRawNet2Keys, ValidateRawNet2, WriteRawNet2Keys, WriteRawNet2Options};
+  static const ArchitectureKeys aasist{ReadAasistKeys, ValidateAasist, WriteAasistKeys, WriteAasistOptions};
+  return a == Architecture::kAasist ? aasist : rawnet2;
+}
+
+void ReadModel(MapReader& r, ModelConfig& m) {
+  if (r.Has("architecture")) {
+    const std::string name = r.Convert<std::string>(r.Node("architecture"), "architecture");
+    auto it = kArchitecture.find(name);
+    if (it == kArchitecture.end())
+      Fail(r.Where("architecture") + "unknown architecture '" + name + "' (known: " + ArchitectureNames() + ")");
+    if (it->second != m.architecture) m = ModelConfig::Defaults(it->second);
+  }
+  ReadCommonModelKeys(r, m);
+  KeysOf(m.architecture).read(r, m);
 }
 
 void ReadTrain(MapReader& r, TrainConfig& t) {
@@ -197,18 +329,22 @@ void ReadTrain(MapReader& r, TrainConfig& t) {
   r.Read("max_train_items", t.max_train_items);
   r.Read("lr_schedule", t.lr_schedule);
   r.Read("warmup_steps", t.warmup_steps);
+  r.Read("lr_min", t.lr_min);
   r.Read("grad_accum", t.grad_accum);
 }
 
 void ParseAasistLayout(MapReader& top, Config& c) {
   {
     MapReader m(top.Node("model_config"), "model_config", c.source);
-    std::string arch = "RawNet2";
-    m.Read("architecture", arch);
-    if (arch != "RawNet2" && arch != "RawNet")
-      Fail(m.Where("architecture") + "antispoof builds RawNet2 only, not '" + arch + "'");
     ReadModel(m, c.model);
     m.RejectUnknown();
+  }
+  if (top.Has("freq_aug")) {
+    // Top-level in AASIST's layout ("True"/"False"); a model option here.
+    const bool freq_aug = top.Convert<bool>(top.Node("freq_aug"), "freq_aug");
+    if (freq_aug && c.model.architecture != Architecture::kAasist)
+      Fail(top.Where("freq_aug") + "frequency masking is an AASIST option");
+    c.model.aasist.freq_aug = freq_aug;
   }
   if (top.Has("optim_config")) {
     MapReader o(top.Node("optim_config"), "optim_config", c.source);
@@ -219,45 +355,40 @@ void ParseAasistLayout(MapReader& top, Config& c) {
     o.Read("weight_decay", c.train.weight_decay);
     std::string scheduler = "none";
     o.Read("scheduler", scheduler);
-    if (scheduler != "none" && scheduler != "None")
-      std::fprintf(stderr, "antispoof: %s: optim_config.scheduler '%s' ignored: RawNet2's recipe "
-                   "has no schedule\n", c.source.c_str(), scheduler.c_str());
-    o.Ignore("lr_min");
+    if (scheduler == "cosine") {
+      c.train.lr_schedule = "aasist_cosine";
+    } else if (scheduler != "none" && scheduler != "None") {
+      Fail(o.Where("scheduler") + "'" + scheduler + "' is not supported (expected cosine or none)");
+    }
+    o.Read("lr_min", c.train.lr_min);
     o.RejectUnknown();
   }
   // AASIST run-management keys that have antispoof command-line equivalents.
   for (const char* k : {"database_path", "asv_score_path", "model_path", "track", "eval_all_best",
-                        "eval_output", "cudnn_deterministic_toggle", "cudnn_benchmark_toggle",
-                        "freq_aug"})
+                        "eval_output", "cudnn_deterministic_toggle", "cudnn_benchmark_toggle"})
     top.Ignore(k);
   ReadTrain(top, c.train);
 }
 
 }  // namespace
 
+ModelConfig ModelConfig::Defaults(Architecture architecture) {
+  ModelConfig m;
+  m.architecture = architecture;
+  if (architecture == Architecture::kAasist) m.first_conv = 128;
+  return m;
+}
+
 void ModelConfig::Validate(const std::string& source) const {
-  auto bad = [&](const std::string& key, const std::string& msg) {
+  const BadKey bad = [&](const std::string& key, const std::string& msg) {
     Fail(source + ": model." + key + ": " + msg);
   };
   if (nb_samp < SincTaps()) bad("nb_samp", "must be at least the sinc length " + std::to_string(SincTaps()));
   if (first_conv < 1) bad("first_conv", "must be positive");
   if (in_channels != 1) bad("in_channels", "only mono input (1) is supported");
-  if (sinc_channels < 1) bad("filts", "the sinc channel count must be positive");
-  if (group1[0] != sinc_channels)
-    bad("filts", "filts[1][0] must equal filts[0] (" + std::to_string(sinc_channels) + ")");
-  if (group1[1] < 1 || group2[0] < 1 || group2[1] < 1) bad("filts", "channel counts must be positive");
-  if (group2[0] != group1[1]) bad("filts", "filts[2][0] must equal filts[1][1]");
-  if (blocks[0] < 1 || blocks[1] < 1) bad("blocks", "each group needs at least one block");
-  if (nb_fc_node < 1) bad("nb_fc_node", "must be positive");
-  if (gru_node < 1) bad("gru_node", "must be positive");
-  if (nb_gru_layer < 1) bad("nb_gru_layer", "must be positive");
   if (nb_classes != 2) bad("nb_classes", "must be 2 (spoof, bona fide), got " + std::to_string(nb_classes));
   if (sample_rate <= 0) bad("sample_rate", "must be positive");
-  if (se_reduction < 1) bad("se_reduction", "must be at least 1");
-  // The time axis after the front end and 2+4 pools of 3 must keep at least one step.
-  long len = (nb_samp - SincTaps() + 1) / 3;
-  for (int i = 0; i < blocks[0] + blocks[1]; ++i) len /= 3;
-  if (len < 1) bad("nb_samp", "too short: no time step is left after the residual blocks");
+  KeysOf(architecture).validate(*this, bad);
 }
 
 void TrainConfig::Validate(const std::string& source) const {
@@ -269,27 +400,34 @@ void TrainConfig::Validate(const std::string& source) const {
   if (!(lr > 0)) bad("lr", "must be positive");
   if (weight_decay < 0) bad("weight_decay", "must not be negative");
   if (ToLower(optimizer) != "adam") bad("optimizer", "only Adam (the reference) is supported");
-  if (loss != "WCE" && loss != "weighted_CCE" && loss != "CE")
-    bad("loss", "expected WCE (weighted cross-entropy, the reference) or CE");
+  if (loss != "WCE" && loss != "weighted_CCE" && loss != "CE" && loss != "CCE")
+    bad("loss", "expected WCE (weighted cross-entropy, the reference), CCE (AASIST's name for it) or CE");
   if (class_weights[0] <= 0 || class_weights[1] <= 0) bad("class_weights", "must be positive");
   if (log_every < 1) bad("log_every", "must be positive");
   if (num_workers < 0) bad("num_workers", "must not be negative");
   if (threads < 0) bad("threads", "must not be negative");
   if (device != "cpu" && !StartsWith(device, "cuda")) bad("device", "expected cpu or cuda[:N]");
   if (max_train_items < 0) bad("max_train_items", "must not be negative");
-  if (lr_schedule != "constant" && lr_schedule != "cosine")
-    bad("lr_schedule", "expected constant (the reference) or cosine, not '" + lr_schedule + "'");
+  if (lr_schedule != "constant" && lr_schedule != "cosine" && lr_schedule != "aasist_cosine")
+    bad("lr_schedule", "expected constant (the reference), cosine or aasist_cosine, not '" + lr_schedule + "'");
   if (warmup_steps < 0) bad("warmup_steps", "must not be negative");
+  if (lr_schedule == "aasist_cosine" && warmup_steps > 0)
+    bad("warmup_steps", "aasist_cosine has no warm-up (AASIST's schedule); use cosine for one");
+  if (lr_min < 0 || !(lr_min <= lr)) bad("lr_min", "must be in [0, lr]");
   if (grad_accum < 1) bad("grad_accum", "must be at least 1");
   if (batch_size % grad_accum != 0) bad("grad_accum", "must divide batch_size");
 }
 
 double TrainConfig::LearningRate(int64_t step, int64_t total_steps) const {
+  if (lr_schedule == "aasist_cosine") {
+    const double done = static_cast<double>(std::min(step, total_steps) - 1) / static_cast<double>(total_steps);
+    return lr_min + (lr - lr_min) * 0.5 * (1.0 + std::cos(M_PI * done));
+  }
   if (step <= warmup_steps) return lr * static_cast<double>(step) / warmup_steps;
   if (lr_schedule == "constant" || total_steps <= warmup_steps) return lr;
   const double done = static_cast<double>(std::min(step, total_steps) - warmup_steps) /
                       static_cast<double>(total_steps - warmup_steps);
-  return lr * 0.5 * (1.0 + std::cos(M_PI * done));
+  return lr_min + (lr - lr_min) * 0.5 * (1.0 + std::cos(M_PI * done));
 }
 
 Config ParseConfig(const std::string& text, const std::string& source) {
@@ -355,6 +493,8 @@ void ApplyOverride(Config& config, const std::string& assignment) {
   config = updated;
 }
 
+std::string ToString(Architecture v) { return v == Architecture::kAasist ? "AASIST" : "RawNet2"; }
+std::string ArchitectureNames() { return "RawNet2, AASIST"; }
 std::string ToString(SincImpl v) { return NameOf(kSincImpl, v); }
 std::string ToString(Preactivation v) { return NameOf(kPreactivation, v); }
 std::string ToString(Attention v) { return NameOf(kAttention, v); }
@@ -366,26 +506,17 @@ std::string ToYaml(const Config& c) {
   std::ostringstream o;
   o.imbue(std::locale::classic());
   o.precision(17);
-  auto pair = [](const std::array<int, 2>& a) {
-    return "[" + std::to_string(a[0]) + ", " + std::to_string(a[1]) + "]";
-  };
+  const ArchitectureKeys& keys = KeysOf(m.architecture);
   o << "model:\n"
+    << "  architecture: " << ToString(m.architecture) << "\n"
     << "  nb_samp: " << m.nb_samp << "\n"
     << "  first_conv: " << m.first_conv << "\n"
-    << "  in_channels: " << m.in_channels << "\n"
-    << "  filts: [" << m.sinc_channels << ", " << pair(m.group1) << ", " << pair(m.group2) << ", "
-    << pair(m.group3) << "]\n"
-    << "  blocks: " << pair(m.blocks) << "\n"
-    << "  nb_fc_node: " << m.nb_fc_node << "\n"
-    << "  gru_node: " << m.gru_node << "\n"
-    << "  nb_gru_layer: " << m.nb_gru_layer << "\n"
-    << "  nb_classes: " << m.nb_classes << "\n"
+    << "  in_channels: " << m.in_channels << "\n";
+  keys.write_reference_keys(o, m);
+  o << "  nb_classes: " << m.nb_classes << "\n"
     << "  sample_rate: " << m.sample_rate << "\n"
-    << "  sinc_impl: " << ToString(m.sinc_impl) << "\n"
-    << "  preactivation: " << ToString(m.preactivation) << "\n"
-    << "  attention: " << ToString(m.attention) << "\n"
-    << "  se_reduction: " << m.se_reduction << "\n"
-    << "  se_pooling: " << ToString(m.se_pooling) << "\n";
+    << "  sinc_impl: " << ToString(m.sinc_impl) << "\n";
+  keys.write_options(o, m);
   o << "batch_size: " << t.batch_size << "\n"
     << "num_epochs: " << t.num_epochs << "\n"
     << "lr: " << t.lr << "\n"
@@ -405,6 +536,7 @@ std::string ToYaml(const Config& c) {
     << "max_train_items: " << t.max_train_items << "\n"
     << "lr_schedule: " << t.lr_schedule << "\n"
     << "warmup_steps: " << t.warmup_steps << "\n"
+    << "lr_min: " << t.lr_min << "\n"
     << "grad_accum: " << t.grad_accum << "\n";
   return o.str();
 }

@@ -1,5 +1,6 @@
-// The run configuration: the reference RawNet2 YAML keys (nested under `model:`) plus training keys.
-// Every key is validated; an unknown or mistyped key is an Error naming the file and the key path.
+// The run configuration: the model's keys (nested under `model:`; each architecture reads, validates
+// and writes its own reference keys) plus training keys. Every key is validated; an unknown or
+// mistyped key is an Error naming the file and the key path.
 #pragma once
 
 #include <array>
@@ -14,12 +15,34 @@ enum class SincImpl { kDirect, kFft };
 enum class Preactivation { kReference, kFixed };
 enum class Attention { kNone, kSe };
 enum class SePooling { kAvg, kAvgMax };
+// The countermeasure architectures (`model.architecture`; AASIST's `model_config.architecture`).
+enum class Architecture { kRawNet2, kAasist };
+
+// AASIST's own keys (clovaai/aasist model_config). The encoder is one block of filts[1], one of
+// filts[2], one of filts[3] and three of filts[4]; pool_ratios[3] and temperatures[3] are read and
+// written for the schema but unused, as in the reference.
+struct AasistConfig {
+  int sinc_channels = 70;  // filts[0]
+  std::array<std::array<int, 2>, 4> filts = {{{1, 32}, {32, 32}, {32, 64}, {64, 64}}};
+  std::array<int, 2> gat_dims = {64, 32};
+  std::array<double, 4> pool_ratios = {0.5, 0.7, 0.5, 0.5};
+  std::array<double, 4> temperatures = {2.0, 2.0, 100.0, 100.0};
+  // Random frequency masking in training (AASIST's `freq_aug`): zero up to 19 adjacent sinc channels.
+  bool freq_aug = false;
+  // Spectral nodes of the graph: the sinc channels after the 3 x 3 max-pool.
+  int SpectralNodes() const { return sinc_channels / 3; }
+};
 
 struct ModelConfig {
-  // Reference keys (ASVspoof 2021 LA baseline, model_config_RawNet.yaml).
+  Architecture architecture = Architecture::kRawNet2;
+  // Keys every architecture has: the input length, the sinc length, the sample rate.
   int nb_samp = 64600;
-  int first_conv = 1024;  // an even value gets +1 tap, as the reference does
+  int first_conv = 1024;  // an even value gets +1 tap, as both references do (AASIST: 128)
   int in_channels = 1;
+  int nb_classes = 2;
+  int sample_rate = 16000;
+  SincImpl sinc_impl = SincImpl::kFft;  // exact to 1e-5 vs direct, 2-3x faster
+  // RawNet2's keys (ASVspoof 2021 LA baseline, model_config_RawNet.yaml).
   // filts: [sinc_channels, [c_in, c_out] of the first group, [c_in, c_out] of the second group,
   // [c, c] (unused by the reference network; kept for the schema)].
   int sinc_channels = 20;
@@ -30,15 +53,16 @@ struct ModelConfig {
   int nb_fc_node = 1024;
   int gru_node = 1024;
   int nb_gru_layer = 3;
-  int nb_classes = 2;
-  // antispoof keys.
-  int sample_rate = 16000;
-  SincImpl sinc_impl = SincImpl::kFft;  // exact to 1e-5 vs direct, 2-3x faster (issue 9)
+  // RawNet2's antispoof keys.
   Preactivation preactivation = Preactivation::kReference;
   Attention attention = Attention::kNone;
   int se_reduction = 8;
   SePooling se_pooling = SePooling::kAvg;
+  // AASIST's keys (used when architecture is kAasist).
+  AasistConfig aasist;
 
+  // The defaults of an architecture (AASIST: its published config).
+  static ModelConfig Defaults(Architecture architecture);
   int SincTaps() const { return first_conv % 2 == 0 ? first_conv + 1 : first_conv; }
   // Throws Error("<source>: model.<key>: ...") for a value out of range.
   void Validate(const std::string& source) const;
@@ -67,8 +91,11 @@ struct TrainConfig {
   // Learning-rate schedule per optimizer step (the reference: constant lr, no warm-up):
   // linear warm-up from lr/warmup_steps to lr over warmup_steps steps, then constant or a cosine
   // decay to 0 at the last step of num_epochs.
-  std::string lr_schedule = "constant";  // constant | cosine
+  // aasist_cosine is AASIST's LambdaLR cosine annealing: step k uses
+  // lr_min + (lr - lr_min) (1 + cos(pi (k - 1) / total_steps)) / 2 (no warm-up).
+  std::string lr_schedule = "constant";  // constant | cosine | aasist_cosine
   int warmup_steps = 0;
+  double lr_min = 0;  // the floor of both cosine schedules
   // lr for optimizer step `step` (1-based) of `total_steps`.
   double LearningRate(int64_t step, int64_t total_steps) const;
   // Micro-batches per optimizer step and rank: batch_size is the whole step's batch, split over
@@ -92,6 +119,9 @@ void ApplyOverride(Config& config, const std::string& assignment);
 // The resolved config as YAML in the antispoof layout (reference key names).
 std::string ToYaml(const Config& config);
 
+std::string ToString(Architecture v);
+// "RawNet2, AASIST": the names `model.architecture` accepts.
+std::string ArchitectureNames();
 std::string ToString(SincImpl v);
 std::string ToString(Preactivation v);
 std::string ToString(Attention v);

@@ -14,7 +14,7 @@ std::pair<int, int> BlockChannels(const ModelConfig& c, int k) {
   return {c.group2[1], c.group2[1]};
 }
 
-RawNet2Impl::RawNet2Impl(const ModelConfig& config) : config_(config) {
+RawNet2Impl::RawNet2Impl(const ModelConfig& config) : CountermeasureImpl(config) {
   config_.Validate("model config");
   // Registration order = the reference's state_dict order.
   sinc_ = register_module("Sinc_conv", SincConv(config_.sinc_channels, config_.SincTaps(),
@@ -144,10 +144,53 @@ std::vector<std::pair<std::string, torch::Tensor>> RawNet2Impl::NamedTrainablePa
   return live;
 }
 
-std::vector<torch::Tensor> RawNet2Impl::TrainableParameters() {
-  std::vector<torch::Tensor> live;
-  for (auto& [_, p] : NamedTrainableParameters()) live.push_back(p);
-  return live;
+torch::Tensor RawNet2Impl::LogProbabilities(const torch::Tensor& outputs) const { return outputs; }
+
+std::string RawNet2Impl::Name() const {
+  return config_.attention == Attention::kNone ? "RawNet2" : "RawNet2-SE";
+}
+
+}  // namespace antispoof::model
+
+namespace antispoof::model {
+
+ModelSummary RawNet2Impl::Summarize() const {
+  const ModelConfig& c = config_;
+  std::vector<StageSummary> stages;
+  const int64_t taps = c.SincTaps();
+  int64_t len = c.nb_samp - taps + 1;
+  stages.push_back({"sinc_conv", {c.sinc_channels, len}, 0, int64_t{c.sinc_channels} * taps * len});
+  len /= 3;
+  stages.push_back({"first_bn (abs, max-pool 3, BN, SELU)", {c.sinc_channels, len},
+                    ParametersWithPrefix("first_bn."), 0});
+  const int n_blocks = c.blocks[0] + c.blocks[1];
+  for (int k = 0; k < n_blocks; ++k) {
+    auto [cin, cout] = BlockChannels(c, k);
+    int64_t macs = int64_t{cin} * cout * 3 * len + int64_t{cout} * cout * 3 * len;
+    if (cin != cout) macs += int64_t{cin} * cout * len;
+    if (c.attention == Attention::kSe) {
+      int64_t hidden = ChannelAttentionImpl::HiddenSize(cout, c.se_reduction);
+      macs += 2 * hidden * cout * (c.se_pooling == SePooling::kAvgMax ? 2 : 1);
+    }
+    len /= 3;
+    const std::string name = "block" + std::to_string(k);
+    stages.push_back({name, {cout, len}, ParametersWithPrefix(name + "."), macs});
+    const std::string fms = "fc_attention" + std::to_string(k);
+    stages.push_back({fms + " (FMS)", {cout, len}, ParametersWithPrefix(fms + "."), int64_t{cout} * cout});
+  }
+  const int64_t c_last = c.group2[1];
+  stages.push_back({"bn_before_gru", {c_last, len}, ParametersWithPrefix("bn_before_gru."), 0});
+  int64_t gru_macs = 0;
+  for (int l = 0; l < c.nb_gru_layer; ++l) {
+    int64_t in = l == 0 ? c_last : c.gru_node;
+    gru_macs += 3 * int64_t{c.gru_node} * (in + c.gru_node) * len;
+  }
+  stages.push_back({"gru", {c.gru_node}, ParametersWithPrefix("gru."), gru_macs});
+  stages.push_back({"fc1_gru", {c.nb_fc_node}, ParametersWithPrefix("fc1_gru."),
+                    int64_t{c.gru_node} * c.nb_fc_node});
+  stages.push_back({"fc2_gru", {c.nb_classes}, ParametersWithPrefix("fc2_gru."),
+                    int64_t{c.nb_fc_node} * c.nb_classes});
+  return SummaryWithStages(std::move(stages));
 }
 
 }  // namespace antispoof::model

@@ -1,4 +1,4 @@
-// Size and compute of a RawNet2 config: parameters, buffers, float32 size, multiply-adds per stage.
+// Size and compute of a model: parameters, buffers, float32 size, multiply-adds per stage.
 #pragma once
 
 #include <cstdint>
@@ -28,7 +28,8 @@ struct ModelSummary {
   std::string ToTable() const;
 };
 
-// Builds the model once on the CPU to count its tensors; MACs are counted analytically.
+// The summary of the config's model (built once on the CPU to count its tensors; MACs are counted
+// analytically by each architecture).
 ModelSummary Summarize(const ModelConfig& config);
 
 }  // namespace antispoof::model

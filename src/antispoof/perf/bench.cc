@@ -12,7 +12,7 @@
 #include <limits>
 
 #include "antispoof/common/strings.h"
-#include "antispoof/model/rawnet2.h"
+#include "antispoof/model/countermeasure.h"
 #include "antispoof/model/runtime.h"
 #include "antispoof/model/summary.h"
 #include "antispoof/perf/memory.h"
@@ -125,7 +125,8 @@ BenchResult RunBenchmark(const ModelConfig& config, const BenchOptions& options)
   }
 
   torch::manual_seed(options.seed);
-  model::RawNet2 net(config);
+  model::Countermeasure net = model::CreateModel(config);
+  r.model = net->Name();
   auto inputs = [&](int b) { return torch::randn({b, config.nb_samp}) * 0.1; };
 
   // Training first, so that its peak is not hidden by an earlier phase when VmHWM cannot be reset.
@@ -142,7 +143,7 @@ BenchResult RunBenchmark(const ModelConfig& config, const BenchOptions& options)
     auto y = torch::randint(0, 2, {batch}, torch::kLong);
     auto step = [&](const std::function<torch::Tensor()>& forward) {
       adam.zero_grad();
-      auto loss = torch::nll_loss(forward(), y, class_weights);
+      auto loss = torch::nll_loss(net->LogProbabilities(forward()), y, class_weights);
       loss.backward();
       adam.step();
     };
@@ -150,7 +151,7 @@ BenchResult RunBenchmark(const ModelConfig& config, const BenchOptions& options)
                               &r.train_b32_cpu_ms);
     r.train_ms_per_utt_b32 = Median(r.train_b32_ms);
     Log(log, "train step, batch %.0f: %.1f ms/utt", batch, r.train_ms_per_utt_b32);
-    if (options.train_cached_front_end) {
+    if (options.train_cached_front_end && net->HasFixedFrontEnd()) {
       torch::Tensor features;
       {
         torch::NoGradGuard no_grad;
@@ -240,6 +241,7 @@ nlohmann::json BenchResult::ToJson() const {
   j["sample_rate"] = sample_rate;
   j["repeats"] = repeats;
   j["sinc_impl"] = sinc_impl;
+  j["model"] = model;
   j["samples_ms_per_utt"] = {{"infer_b1", infer_b1_ms},
                              {"infer_b32", infer_b32_ms},
                              {"train_b32", train_b32_ms},
@@ -256,8 +258,8 @@ std::string BenchResult::ToTable() const {
   auto rate = [](double v) { return std::isfinite(v) ? Format("%9.1f", v) : std::string("        -"); };
   auto pct = [](double v) { return std::isfinite(v) ? Format("%8.1f%%", 100 * v) : std::string("        -"); };
   std::string out;
-  out += Format("threads %d (inter-op %d), nb_samp %d, batch %d, sinc %s, median of %d\n", threads,
-                interop_threads, nb_samp, batch, sinc_impl.c_str(), repeats);
+  out += Format("%s, threads %d (inter-op %d), nb_samp %d, batch %d, sinc %s, median of %d\n", model.c_str(),
+                threads, interop_threads, nb_samp, batch, sinc_impl.c_str(), repeats);
   out += Format("%-36s %9s %9s %9s\n", "figure", "ms/utt", "utt/s", "of peak");
   out += Format("%-36s %s %s %s\n", "inference, batch 1", ms(infer_ms_per_utt_b1).c_str(),
                 rate(utt_per_s_b1).c_str(), pct(peak_fraction_b1).c_str());

@@ -1,4 +1,4 @@
-// `antispoof bench`: end-to-end speed and memory of a RawNet2 config on this machine (issue 9):
+// `antispoof bench`: end-to-end speed and memory of a model config on this machine:
 // inference at batch 1 and 32, a training step at batch 32 (full, and from a cached front end),
 // peak RSS per phase, and this machine's float32 GEMM rate as the yardstick for "fraction of peak".
 // A library call so that the experiment command can benchmark each run's config; it restores the
@@ -49,6 +49,7 @@ struct BenchResult {
   double peak_fraction_b1 = 0, peak_fraction_b32 = 0, peak_fraction_train = 0;
   int threads = 0, interop_threads = 0, batch = 0, nb_samp = 0, sample_rate = 0, repeats = 0;
   std::string sinc_impl;
+  std::string model;  // the architecture's name (model::CountermeasureImpl::Name)
   std::vector<double> infer_b1_ms, infer_b32_ms, train_b32_ms, train_cached_b32_ms;  // raw, per utt
   // Process CPU time (user + system, all threads) of the same runs, per utt: on a shared machine
   // a 1-thread run's CPU time is the figure least disturbed by other processes.

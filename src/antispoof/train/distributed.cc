@@ -335,8 +335,8 @@ torch::Tensor MicroBatch(const torch::Tensor& batch, int m, int count) {
   return batch.slice(0, m, batch.size(0), count);
 }
 
-FirstMicroBatchBuffers::FirstMicroBatchBuffers(model::RawNet2& model) {
-  for (const auto& b : model->buffers()) buffers_.push_back(b);
+FirstMicroBatchBuffers::FirstMicroBatchBuffers(model::CountermeasureImpl& model) {
+  for (const auto& b : model.buffers()) buffers_.push_back(b);
 }
 
 void FirstMicroBatchBuffers::Keep() {
@@ -349,37 +349,40 @@ void FirstMicroBatchBuffers::Restore() {
   for (size_t i = 0; i < buffers_.size(); ++i) buffers_[i].copy_(kept_[i]);
 }
 
-void BroadcastModel(Distributed& dist, model::RawNet2& model, bool buffers_only) {
+void BroadcastModel(Distributed& dist, model::CountermeasureImpl& model, bool buffers_only) {
   if (dist.world_size() == 1) return;
   std::vector<torch::Tensor> tensors;
   if (!buffers_only)
-    for (const auto& p : model->parameters()) tensors.push_back(p);
-  for (const auto& b : model->buffers()) tensors.push_back(b);
+    for (const auto& p : model.parameters()) tensors.push_back(p);
+  for (const auto& b : model.buffers()) tensors.push_back(b);
   dist.Broadcast(tensors, buffers_only ? "broadcasting rank 0's BatchNorm statistics"
                                        : "broadcasting rank 0's weights");
 }
 
-ScoringResult ScoreSharded(Distributed& dist, model::RawNet2& model, data::BatchLoader& loader,
-                           const torch::Device& device, const std::string& label,
-                           const std::array<double, 2>& class_weights) {
-  ScoringResult shard = ScoreWithLoader(model, loader, device, label, class_weights);
+infer::ScoringResult ScoreSharded(Distributed& dist, model::CountermeasureImpl& model,
+                                  data::BatchLoader& loader, const torch::Device& device,
+                                  const std::string& label, const std::array<double, 2>& class_weights) {
+  infer::ScoringResult shard = infer::ScoreWithLoader(model, loader, device, label, class_weights);
   if (dist.world_size() == 1) return shard;
   const auto& lo = loader.options();
   if (lo.shuffle || lo.drop_last || lo.world_size != dist.world_size() || lo.rank != dist.rank())
     Fail("internal: ScoreSharded needs an unshuffled loader sharded like the process group");
+  // Per item: the two outputs and the two log-probabilities.
   const int64_t n_rows = static_cast<int64_t>(shard.items.size());
-  torch::Tensor rows = torch::empty({n_rows, 2}, torch::kFloat64);
+  torch::Tensor rows = torch::empty({n_rows, 4}, torch::kFloat64);
   auto r = rows.accessor<double, 2>();
   for (int64_t i = 0; i < n_rows; ++i) {
-    r[i][0] = shard.items[i].spoof_log_prob;
-    r[i][1] = shard.items[i].score;
+    const infer::ScoredItem& it = shard.items[i];
+    r[i][0] = it.spoof_output;
+    r[i][1] = it.score;
+    r[i][2] = it.log_probs[0];
+    r[i][3] = it.log_probs[1];
   }
   std::vector<torch::Tensor> all = dist.AllGatherRows(rows, "gathering the " + label + " scores");
   const auto& items = loader.items();
   const int w = dist.world_size();
-  ScoringResult result;
+  infer::ScoringResult result;
   result.items.reserve(items.size());
-  double loss_sum = 0, weight_sum = 0;
   std::vector<at::TensorAccessor<double, 2>> parts;
   for (int r = 0; r < w; ++r) {
     const int64_t expected = (static_cast<int64_t>(items.size()) - r + w - 1) / w;
@@ -393,22 +396,9 @@ ScoringResult ScoreSharded(Distributed& dist, model::RawNet2& model, data::Batch
   for (size_t p = 0; p < items.size(); ++p) {
     const auto& part = parts[p % w];
     const int64_t i = static_cast<int64_t>(p / w);
-    const double a0 = part[i][0], a1 = part[i][1];
-    ScoredItem item;
-    item.utt = items[p].utt;
-    item.attack = items[p].attack;
-    item.label = items[p].label;
-    item.score = a1;
-    item.spoof_log_prob = a0;
-    item.predicted_bonafide = a1 > a0;
-    if (item.label == 0 || item.label == 1) {
-      const double wgt = class_weights[item.label];
-      loss_sum += -wgt * (item.label == 1 ? a1 : a0);
-      weight_sum += wgt;
-    }
-    result.items.push_back(std::move(item));
+    result.items.push_back(infer::MakeScoredItem(items[p], part[i][0], part[i][1], {part[i][2], part[i][3]}));
   }
-  if (weight_sum > 0) result.weighted_loss = loss_sum / weight_sum;
+  result.weighted_loss = infer::WeightedLoss(result.items, class_weights);
   return result;
 }
 

@@ -12,8 +12,8 @@
 #include <vector>
 
 #include "antispoof/data/loader.h"
-#include "antispoof/model/rawnet2.h"
-#include "antispoof/train/inference.h"
+#include "antispoof/infer/scoring.h"
+#include "antispoof/model/countermeasure.h"
 
 namespace antispoof::train {
 
@@ -103,7 +103,7 @@ torch::Tensor MicroBatch(const torch::Tensor& batch, int m, int count);
 // backward), Restore() after every later micro-batch's backward.
 class FirstMicroBatchBuffers {
  public:
-  explicit FirstMicroBatchBuffers(model::RawNet2& model);
+  explicit FirstMicroBatchBuffers(model::CountermeasureImpl& model);
   void Keep();
   void Restore();
 
@@ -112,13 +112,13 @@ class FirstMicroBatchBuffers {
 };
 
 // Parameters and buffers from rank 0 (training starts from one state on every rank).
-void BroadcastModel(Distributed& dist, model::RawNet2& model, bool buffers_only);
+void BroadcastModel(Distributed& dist, model::CountermeasureImpl& model, bool buffers_only);
 
 // Scores the loader's epoch (this rank's shard of an unshuffled split) and gathers every rank's
 // shard: the items and the weighted loss come out in the order of the whole split, as a single
-// process scoring it with ScoreWithLoader, on every rank.
-ScoringResult ScoreSharded(Distributed& dist, model::RawNet2& model, data::BatchLoader& loader,
-                           const torch::Device& device, const std::string& label,
-                           const std::array<double, 2>& class_weights);
+// process scoring it with infer::ScoreWithLoader, on every rank.
+infer::ScoringResult ScoreSharded(Distributed& dist, model::CountermeasureImpl& model,
+                                  data::BatchLoader& loader, const torch::Device& device,
+                                  const std::string& label, const std::array<double, 2>& class_weights);
 
 }  // namespace antispoof::train

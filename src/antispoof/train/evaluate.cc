@@ -10,18 +10,11 @@
 #include "antispoof/data/protocol.h"
 #include "antispoof/metrics/asv_scores.h"
 #include "antispoof/metrics/report.h"
-#include "antispoof/model/rawnet2.h"
 #include "antispoof/model/runtime.h"
-#include "antispoof/model/weights.h"
 #include "antispoof/train/run_files.h"
 
 namespace antispoof::train {
 namespace fs = std::filesystem;
-
-namespace {
-// A score above log(1/2) means P(bona fide) > 1/2: the argmax decision of the two outputs.
-const double kArgmaxThreshold = std::log(0.5);
-}  // namespace
 
 std::optional<std::string> FindAsvScores(const std::string& data_root, data::Split split) {
   if (split == data::Split::kTrain) return std::nullopt;
@@ -31,22 +24,6 @@ std::optional<std::string> FindAsvScores(const std::string& data_root, data::Spl
                      ".gi.trl.scores.txt";
   if (FileExists(path)) return path;
   return std::nullopt;
-}
-
-std::vector<ScoredItem> ScoreItems(const ScoreOptions& o) {
-  const torch::Device device = model::ParseDevice(o.device);
-  model::RawNet2 net(o.config.model);
-  model::LoadWeights(*net, o.checkpoint);
-  net->to(device);
-  data::LoaderOptions lo;
-  lo.batch_size = o.batch_size;
-  lo.shuffle = false;
-  lo.drop_last = false;
-  lo.num_workers = o.num_workers;
-  lo.nb_samp = o.config.model.nb_samp;
-  lo.decode = o.decode;
-  data::BatchLoader loader(o.items, lo);
-  return ScoreWithLoader(net, loader, device, "score").items;
 }
 
 EvalResult Evaluate(const EvalOptions& o) {
@@ -70,29 +47,31 @@ EvalResult Evaluate(const EvalOptions& o) {
   dopt.skip_missing = o.skip_missing;
   data::Dataset ds = data::BuildDataset(protocol, data_root, dopt);
 
-  ScoreOptions so;
-  so.config = config;
-  so.checkpoint = checkpoint;
+  infer::ScoreOptions so;
   so.items = ds.items;
   so.decode = o.decode;
   so.decode.sample_rate = config.model.sample_rate;  // the rate the run was trained at
   so.batch_size = o.batch_size > 0 ? o.batch_size : config.train.batch_size;
   so.num_workers = config.train.num_workers;
-  so.device = o.device.empty() ? config.train.device : o.device;
-  std::vector<ScoredItem> scored = ScoreItems(so);
+  model::Countermeasure net = infer::LoadModel(
+      config.model, checkpoint, model::ParseDevice(o.device.empty() ? config.train.device : o.device));
+  std::vector<infer::ScoredItem> scored = infer::ScoreItems(*net, so);
 
   EvalResult r;
   r.scores_path = dir + "/scores_" + data::SplitName(split) + ".txt";
   r.metrics_path = dir + "/metrics_" + data::SplitName(split) + ".json";
-  auto records = ToScoreRecords(scored);
+  auto records = infer::ToScoreRecords(scored);
   metrics::WriteScoreFile(r.scores_path, records);
 
   std::optional<metrics::AsvScores> asv;
   std::string asv_path = o.asv_scores;
   if (asv_path.empty()) asv_path = FindAsvScores(data_root, split).value_or("");
   if (!asv_path.empty()) asv = metrics::ReadAsvScores(asv_path);
-  metrics::MetricsReport report =
-      metrics::ComputeMetricsReport(records, asv ? &*asv : nullptr, kArgmaxThreshold);
+  // Accuracy of the argmax decision: a threshold on the score where the score alone decides it,
+  // else (logits) the two outputs' argmax.
+  const std::optional<double> argmax_threshold = net->ArgmaxScoreThreshold();
+  metrics::MetricsReport report = metrics::ComputeMetricsReport(records, asv ? &*asv : nullptr, argmax_threshold);
+  if (!argmax_threshold) report.accuracy = infer::Accuracy(scored);
   r.metrics = metrics::MetricsReportToJson(report);
   r.metrics["split"] = data::SplitName(split);
   r.metrics["checkpoint"] = checkpoint;
@@ -102,36 +81,6 @@ EvalResult Evaluate(const EvalOptions& o) {
   WriteJson(r.metrics_path, r.metrics);
   r.text = metrics::FormatMetricsReport(report);
   return r;
-}
-
-std::vector<data::Item> ItemsFromPaths(const std::vector<std::string>& paths) {
-  std::vector<data::Item> items;
-  auto add = [&](const fs::path& p) {
-    data::Item it;
-    it.utt = p.stem().string();
-    it.path = p.string();
-    it.label = -1;
-    it.attack = "-";
-    items.push_back(std::move(it));
-  };
-  for (const auto& path : paths) {
-    std::error_code ec;
-    if (fs::is_directory(path, ec)) {
-      std::vector<fs::path> found;
-      for (const auto& e : fs::directory_iterator(path)) {
-        std::string ext = ToLower(e.path().extension().string());
-        if (e.is_regular_file() && (ext == ".flac" || ext == ".wav" || ext == ".ogg")) found.push_back(e.path());
-      }
-      if (found.empty()) FailAt(path, 0, "folder holds no .flac, .wav or .ogg file");
-      std::sort(found.begin(), found.end());
-      for (const auto& f : found) add(f);
-    } else if (fs::exists(path, ec)) {
-      add(path);
-    } else {
-      FailAt(path, 0, "no such file or folder");
-    }
-  }
-  return items;
 }
 
 }  // namespace antispoof::train

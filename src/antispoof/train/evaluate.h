@@ -1,4 +1,4 @@
-// Scoring trained models: a run's split (`antispoof eval`) and arbitrary files (`antispoof score`).
+// Scoring a run's split with its model (`antispoof eval`).
 #pragma once
 
 #include <optional>
@@ -10,7 +10,7 @@
 #include "antispoof/audio/audio.h"
 #include "antispoof/config/config.h"
 #include "antispoof/data/layout.h"
-#include "antispoof/train/inference.h"
+#include "antispoof/infer/scoring.h"
 
 namespace antispoof::train {
 
@@ -40,20 +40,5 @@ EvalResult Evaluate(const EvalOptions& options);
 
 // The layout's ASV score file for a split, when present.
 std::optional<std::string> FindAsvScores(const std::string& data_root, data::Split split);
-
-struct ScoreOptions {
-  Config config;
-  std::string checkpoint;
-  std::vector<data::Item> items;  // labels may be unknown (-1)
-  audio::DecodeOptions decode;
-  int batch_size = 32;
-  int num_workers = 2;
-  std::string device = "cpu";
-};
-std::vector<ScoredItem> ScoreItems(const ScoreOptions& options);
-
-// Items for `score`: each FILE, or every .flac/.wav/.ogg in a folder (sorted); UTT = file name
-// without extension. Error for a missing path or an empty folder.
-std::vector<data::Item> ItemsFromPaths(const std::vector<std::string>& paths);
 
 }  // namespace antispoof::train

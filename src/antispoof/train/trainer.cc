@@ -16,11 +16,11 @@
 #include "antispoof/data/layout.h"
 #include "antispoof/data/loader.h"
 #include "antispoof/metrics/det.h"
-#include "antispoof/model/rawnet2.h"
+#include "antispoof/model/countermeasure.h"
 #include "antispoof/model/runtime.h"
 #include "antispoof/model/weights.h"
 #include "antispoof/train/adam.h"
-#include "antispoof/train/inference.h"
+#include "antispoof/infer/scoring.h"
 #include "antispoof/train/interrupt.h"
 #include "antispoof/train/run_files.h"
 
@@ -103,9 +103,9 @@ std::vector<data::Item> Subset(std::vector<data::Item> items, int max_items, lon
   return out;
 }
 
-// Front-end features of every item ([N, C, T], float32, CPU): the sinc stage has no parameters,
-// so these are exactly what every epoch would recompute.
-torch::Tensor PrecomputeFrontEnd(model::RawNet2& net, const std::vector<data::Item>& items,
+// Front-end features of every item ([N, ...], float32, CPU): the fixed front end has no
+// parameters, so these are exactly what every epoch would recompute.
+torch::Tensor PrecomputeFrontEnd(model::CountermeasureImpl& net, const std::vector<data::Item>& items,
                                  const data::LoaderOptions& base, const torch::Device& device) {
   data::LoaderOptions lo = base;
   lo.shuffle = false;
@@ -119,9 +119,12 @@ torch::Tensor PrecomputeFrontEnd(model::RawNet2& net, const std::vector<data::It
   loader.StartEpoch(0);
   int64_t row = 0;
   while (auto batch = loader.Next()) {
-    torch::Tensor f = net->FrontEnd(batch->audio.to(device)).to(torch::kCPU);
-    if (!cache.defined())
-      cache = torch::empty({static_cast<int64_t>(items.size()), f.size(1), f.size(2)});
+    torch::Tensor f = net.FrontEnd(batch->audio.to(device)).to(torch::kCPU);
+    if (!cache.defined()) {
+      std::vector<int64_t> shape = f.sizes().vec();
+      shape[0] = static_cast<int64_t>(items.size());
+      cache = torch::empty(shape);
+    }
     cache.narrow(0, row, f.size(0)).copy_(f);
     row += f.size(0);
     bar.Add(f.size(0));
@@ -131,17 +134,23 @@ torch::Tensor PrecomputeFrontEnd(model::RawNet2& net, const std::vector<data::It
 
 std::string Num(double v) { return Format("%.9g", v); }
 
-nlohmann::json SummaryJson(const Progress& progress, const Config& config, int64_t parameters) {
+nlohmann::json SummaryJson(const Progress& progress, const Config& config, int64_t parameters,
+                           const std::string& model_name) {
   return {{"best_epoch", progress.best_epoch},
           {"best_dev_eer", progress.best_dev_eer},
           {"epochs_done", progress.epoch},
           {"total_train_time_s", progress.train_time_s},
           {"parameters", parameters},
           {"seed", config.train.seed},
-          {"model_name", config.model.attention == Attention::kNone ? "RawNet2" : "RawNet2-SE"}};
+          {"model_name", model_name}};
 }
 
 }  // namespace
+
+torch::Tensor WeightedCrossEntropy(const torch::Tensor& log_probs, const torch::Tensor& labels,
+                                   const torch::Tensor& class_weights) {
+  return torch::nll_loss(log_probs, labels, class_weights);
+}
 
 nlohmann::json Train(const TrainOptions& o) {
   const Config& config = o.config;
@@ -197,8 +206,11 @@ nlohmann::json Train(const TrainOptions& o) {
   if (writer && (!o.resume || !FileExists(dir + "/run.json"))) WriteJson(dir + "/run.json", run);
 
   torch::manual_seed(static_cast<uint64_t>(tc.seed));
-  model::RawNet2 net(config.model);
+  model::Countermeasure net = model::CreateModel(config.model);
   net->to(device);
+  if (tc.cache_front_end && !net->HasFixedFrontEnd())
+    FailAt(config.source, 0, "cache_front_end: " + net->Name() +
+                                 " has no fixed front end in this configuration (freq_aug changes it every step)");
   Adam adam(net->NamedTrainableParameters(), {tc.lr, tc.betas[0], tc.betas[1], tc.eps, tc.weight_decay});
 
   Progress progress;
@@ -220,7 +232,7 @@ nlohmann::json Train(const TrainOptions& o) {
                    static_cast<double>(progress.batch_in_epoch)},
                   "the epoch and iteration resumed from (every rank reads " + last_path +
                       ": a shared file system, or a copy on every host)");
-  BroadcastModel(*dist, net, false);
+  BroadcastModel(*dist, *net, false);
   if (writer) {
     TruncateCsvToIteration(train_log, progress.iteration);
     TruncateCsvToEpoch(epochs_csv, progress.epoch);
@@ -247,7 +259,7 @@ nlohmann::json Train(const TrainOptions& o) {
   data::BatchLoader dev_loader(dev_ds.items, dev_lo);
 
   torch::Tensor cache;
-  if (tc.cache_front_end) cache = PrecomputeFrontEnd(net, train_items, lo, device);
+  if (tc.cache_front_end) cache = PrecomputeFrontEnd(*net, train_items, lo, device);
   torch::Tensor class_weights =
       torch::tensor({tc.class_weights[0], tc.class_weights[1]}, torch::kFloat32).to(device);
   const char* kill_env = std::getenv(kKillHookEnv);
@@ -256,7 +268,7 @@ nlohmann::json Train(const TrainOptions& o) {
       kill_env && (!kill_rank_env || std::atoi(kill_rank_env) == dist->rank()) ? std::atoll(kill_env) : -1;
   std::vector<torch::Tensor> trainable;
   for (const auto& [name, p] : net->NamedTrainableParameters()) trainable.push_back(p);
-  FirstMicroBatchBuffers bn_buffers(net);
+  FirstMicroBatchBuffers bn_buffers(*net);
   int64_t parameters = 0;
   for (const auto& p : net->parameters()) parameters += p.numel();
   nlohmann::json summary;
@@ -332,7 +344,8 @@ nlohmann::json Train(const TrainOptions& o) {
       double loss_value = 0;
       for (int m = 0; m < tc.grad_accum; ++m) {
         torch::Tensor x = MicroBatch(inputs, m, tc.grad_accum).to(device);
-        torch::Tensor log_probs = cache.defined() ? net->ForwardFromFrontEnd(x) : net->forward(x);
+        torch::Tensor log_probs =
+            net->LogProbabilities(cache.defined() ? net->ForwardFromFrontEnd(x) : net->forward(x));
         torch::Tensor loss =
             WeightedCrossEntropy(log_probs, MicroBatch(labels, m, tc.grad_accum).to(device), class_weights);
         loss_value += loss.item<double>();
@@ -380,12 +393,12 @@ nlohmann::json Train(const TrainOptions& o) {
     const double train_loss = loss_sum / n_batches;
 
     // Rank 0's BatchNorm statistics on every rank, then each scores its shard of dev.
-    BroadcastModel(*dist, net, true);
-    ScoringResult dev = ScoreSharded(*dist, net, dev_loader, device, "dev", tc.class_weights);
+    BroadcastModel(*dist, *net, true);
+    infer::ScoringResult dev = ScoreSharded(*dist, *net, dev_loader, device, "dev", tc.class_weights);
     std::vector<double> bona, spoof;
     for (const auto& it : dev.items) (it.label == 1 ? bona : spoof).push_back(it.score);
     const double dev_eer = metrics::ComputeEer(bona, spoof).eer;
-    const double dev_acc = Accuracy(dev.items);
+    const double dev_acc = infer::Accuracy(dev.items);
     const double seconds = std::chrono::duration<double>(Clock::now() - t0).count();
     progress.train_time_s += seconds;
     progress.epoch = epoch;
@@ -394,7 +407,7 @@ nlohmann::json Train(const TrainOptions& o) {
       progress.best_dev_eer = dev_eer;
       progress.best_epoch = epoch;
     }
-    summary = SummaryJson(progress, config, parameters);
+    summary = SummaryJson(progress, config, parameters, net->Name());
     const int end_signal = agreed_interrupt(Format("after epoch %d", epoch));
     const bool stop_now = end_signal != 0 && epoch < tc.num_epochs;
     if (!writer) {

@@ -1,4 +1,4 @@
-// Training with the reference recipe (SPEC section 3), model selection on dev, and checkpoints that
+// Training with the reference recipe of the config's architecture, model selection on dev, and checkpoints that
 // survive a kill at any moment (written atomically; --resume continues bit-identically).
 #pragma once
 
@@ -24,6 +24,11 @@ struct TrainOptions {
   // single process.
   DistOptions dist = ResolveDistOptions({}, [](const char*) { return nullptr; });
 };
+
+// Weighted cross-entropy as the reference's nn.CrossEntropyLoss(weight=[spoof, bona fide]) on the
+// log-probabilities: sum_i w[y_i] * -logp_i[y_i] / sum_i w[y_i].
+torch::Tensor WeightedCrossEntropy(const torch::Tensor& log_probs, const torch::Tensor& labels,
+                                   const torch::Tensor& class_weights);
 
 // Runs (or resumes) the whole recipe; returns summary.json's content. Errors before any training
 // for a config/data mismatch (empty split, no bona fide or no spoof trials, missing files).

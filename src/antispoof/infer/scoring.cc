@@ -1,0 +1,145 @@
+#include "antispoof/infer/scoring.h"
+
+#include <algorithm>
+#include <filesystem>
+
+#include "antispoof/common/error.h"
+#include "antispoof/common/progress.h"
+#include "antispoof/common/strings.h"
+#include "antispoof/model/runtime.h"
+#include "antispoof/model/weights.h"
+
+namespace antispoof::infer {
+namespace fs = std::filesystem;
+
+ScoredItem MakeScoredItem(const data::Item& item, double spoof_output, double bonafide_output,
+                          const std::array<double, 2>& log_probs) {
+  ScoredItem s;
+  s.utt = item.utt;
+  s.attack = item.attack;
+  s.label = item.label;
+  s.score = bonafide_output;
+  s.spoof_output = spoof_output;
+  s.log_probs = log_probs;
+  s.predicted_bonafide = bonafide_output > spoof_output;
+  return s;
+}
+
+double WeightedLoss(const std::vector<ScoredItem>& items, const std::array<double, 2>& class_weights) {
+  double loss_sum = 0, weight_sum = 0;
+  for (const ScoredItem& item : items) {
+    if (item.label != 0 && item.label != 1) continue;
+    const double w = class_weights[item.label];
+    loss_sum += -w * item.log_probs[item.label];
+    weight_sum += w;
+  }
+  return weight_sum > 0 ? loss_sum / weight_sum : std::nan("");
+}
+
+ScoringResult ScoreWithLoader(model::CountermeasureImpl& model, data::BatchLoader& loader,
+                              const torch::Device& device, const std::string& label,
+                              const std::array<double, 2>& class_weights) {
+  torch::NoGradGuard no_grad;
+  model.eval();
+  ScoringResult result;
+  result.items.reserve(loader.items().size());
+  ProgressBar bar(label, static_cast<int64_t>(loader.EpochOrder(0).size()), "utt");
+  loader.StartEpoch(0);
+  while (auto batch = loader.Next()) {
+    torch::Tensor out = model.forward(batch->audio.to(device));
+    torch::Tensor lp = model.LogProbabilities(out).to(torch::kCPU, torch::kFloat64);
+    out = out.to(torch::kCPU, torch::kFloat64);
+    auto a = out.accessor<double, 2>();
+    auto l = lp.accessor<double, 2>();
+    auto labels = batch->labels.accessor<int64_t, 1>();
+    for (int64_t i = 0; i < out.size(0); ++i) {
+      data::Item source;
+      source.utt = batch->utts[i];
+      source.attack = batch->attacks[i];
+      source.label = labels[i];
+      result.items.push_back(MakeScoredItem(source, a[i][0], a[i][1], {l[i][0], l[i][1]}));
+    }
+    bar.Add(out.size(0));
+  }
+  bar.Finish();
+  result.weighted_loss = WeightedLoss(result.items, class_weights);
+  return result;
+}
+
+std::vector<metrics::ScoreRecord> ToScoreRecords(const std::vector<ScoredItem>& items) {
+  std::vector<metrics::ScoreRecord> records;
+  records.reserve(items.size());
+  for (const auto& it : items) {
+    metrics::ScoreRecord r;
+    r.utterance = it.utt;
+    r.attack = it.attack.empty() ? "-" : it.attack;
+    r.key = it.label == 1 ? metrics::TrialKey::kBonafide
+                          : it.label == 0 ? metrics::TrialKey::kSpoof : metrics::TrialKey::kUnknown;
+    r.score = it.score;
+    records.push_back(std::move(r));
+  }
+  return records;
+}
+
+double Accuracy(const std::vector<ScoredItem>& items) {
+  int64_t n = 0, correct = 0;
+  for (const auto& it : items) {
+    if (it.label != 0 && it.label != 1) continue;
+    ++n;
+    correct += (it.predicted_bonafide == (it.label == 1));
+  }
+  return n ? static_cast<double>(correct) / n : std::nan("");
+}
+
+model::Countermeasure LoadModel(const ModelConfig& config, const std::string& checkpoint,
+                                const torch::Device& device) {
+  model::Countermeasure net = model::CreateModel(config);
+  model::LoadWeights(*net, checkpoint);
+  net->to(device);
+  return net;
+}
+
+std::vector<ScoredItem> ScoreItems(model::CountermeasureImpl& model, const ScoreOptions& o) {
+  const torch::Device device = model.parameters().front().device();
+  data::LoaderOptions lo;
+  lo.batch_size = o.batch_size;
+  lo.shuffle = false;
+  lo.drop_last = false;
+  lo.num_workers = o.num_workers;
+  lo.nb_samp = model.config().nb_samp;
+  lo.decode = o.decode;
+  data::BatchLoader loader(o.items, lo);
+  return ScoreWithLoader(model, loader, device, "score").items;
+}
+
+std::vector<data::Item> ItemsFromPaths(const std::vector<std::string>& paths) {
+  std::vector<data::Item> items;
+  auto add = [&](const fs::path& p) {
+    data::Item it;
+    it.utt = p.stem().string();
+    it.path = p.string();
+    it.label = -1;
+    it.attack = "-";
+    items.push_back(std::move(it));
+  };
+  for (const auto& path : paths) {
+    std::error_code ec;
+    if (fs::is_directory(path, ec)) {
+      std::vector<fs::path> found;
+      for (const auto& e : fs::directory_iterator(path)) {
+        std::string ext = ToLower(e.path().extension().string());
+        if (e.is_regular_file() && (ext == ".flac" || ext == ".wav" || ext == ".ogg")) found.push_back(e.path());
+      }
+      if (found.empty()) FailAt(path, 0, "folder holds no .flac, .wav or .ogg file");
+      std::sort(found.begin(), found.end());
+      for (const auto& f : found) add(f);
+    } else if (fs::exists(path, ec)) {
+      add(path);
+    } else {
+      FailAt(path, 0, "no such file or folder");
+    }
+  }
+  return items;
+}
+
+}  // namespace antispoof::infer
