@@ -1,5 +1,5 @@
 // antispoof bench: inference (batch 1 and 32), a training step (batch 32), peak RSS and this
-// machine's GEMM rate for a model config (issue 9). Progress on stderr, results on stdout.
+// machine's GEMM rate for a model config. Progress on stderr, results on stdout.
 #include <cstdio>
 
 #include "antispoof/config/config.h"

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs `antispoof bench --json` once and prints antispoof's figures against issue 9's reference
+# Runs `antispoof bench --json` once and prints antispoof's figures against the first speed round's reference
 # (the PyTorch RawNet2 on this 2-core machine) and targets. Extra args go to antispoof bench
 # (e.g. --config conf/rawnet2_se.yaml, --set model.sinc_impl=fft, --threads 2, --repeats 5).
 # ANTISPOOF_BIN picks the binary (default build/apps/antispoof).

@@ -6,6 +6,10 @@ BUILD_DIR=${ANTISPOOF_BUILD_DIR:-build}
 if [ ! -f "$BUILD_DIR/build.ninja" ]; then
   cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=Release >&2
 fi
+# ccache (CMakeLists.txt makes it the compiler launcher) caches the LibTorch files only when it may
+# hash the precompiled <torch/torch.h>: without these it calls them uncacheable and every rebuild of a
+# fresh build folder recompiles them.
+export CCACHE_SLOPPINESS=${CCACHE_SLOPPINESS:-pch_defines,time_macros}
 # Compiling a LibTorch file takes ~1 GB: one job per 2 GB of memory, at most the core count.
 jobs=$(nproc)
 mem_jobs=$(( $(awk '/MemAvailable/{print $2}' /proc/meminfo) / 2000000 ))

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Cross-check of antispoof's training dynamics: RawNet2 written in PyTorch from ../shared/SPEC.md section 1
+"""Cross-check of antispoof's training dynamics: RawNet2 written in PyTorch from the published baseline
 (the ASVspoof 2021 LA baseline: reference bn1 quirk, FMS, GRU 3 x 1024), trained with the demo's recipe
 (conf/experiments/demo.yaml: 2-s inputs, batch 16, Adam lr 5e-4 with L2 1e-4, 40-step warm-up, cosine
 decay, weighted CE 0.1/0.9, last partial batch dropped) on a corpus in the ASVspoof 2019 LA layout.

@@ -163,6 +163,51 @@ TEST(Pipeline, TinyExperimentResultsMatchTheRunDirectories) {
   EXPECT_NE(refused.err.find("--resume"), std::string::npos);
 }
 
+// One experiment mixes architectures: a RawNet2 and an AASIST run go through the same trainer, scoring,
+// fresh-process benchmarks and report, side by side.
+TEST(Pipeline, TinyExperimentMixesRawNet2AndAasist) {
+  const std::string corpus = antispoof::testing::TinyCorpusDir();
+  const std::string dir = antispoof::testing::TempDir();
+  const std::string rawnet2 = TinyConfig(dir);
+  const std::string aasist = dir + "/tiny_aasist.yaml";
+  std::ofstream(aasist) << "batch_size: 4\nnum_epochs: 1\nlr: 0.001\nlog_every: 1\nthreads: 2\n"
+                           "lr_schedule: aasist_cosine\nlr_min: 0.00005\nmodel:\n  architecture: AASIST\n"
+                           "  nb_samp: 16000\n  filts: [70, [1, 8], [8, 8], [8, 16], [16, 16]]\n  gat_dims: [16, 8]\n";
+  const std::string exp = dir + "/exp.yaml";
+  std::ofstream(exp) << "dataset: tiny\ndata_root: " << corpus << "\nseeds: [1, 2]\nepochs: 1\nbench: true\n"
+                     << "bench_repeats: 1\nbench_rounds: 1\nbootstrap_samples: 50\nruns:\n"
+                     << "  - {name: run_0, description: RawNet2, config: " << rawnet2 << "}\n"
+                     << "  - {name: run_1, description: tiny AASIST, config: " << aasist << "}\n";
+  const std::string out = dir + "/out";
+  auto r = RunAntispoof("experiment --config '" + exp + "' --out '" + out + "'");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto results = Json(out + "/results.json");
+  auto info = RunAntispoof("info --json --config '" + aasist + "'");
+  ASSERT_EQ(info.exit_code, 0) << info.err;
+  EXPECT_EQ(results["runs"]["run_1"]["parameters"].get<double>(),
+            nlohmann::json::parse(info.out)["parameters"].get<double>());
+  for (auto [run, name] : {std::pair{"run_0", "RawNet2"}, {"run_1", "AASIST"}}) {
+    for (long seed : {1, 2}) {
+      const std::string rd = out + "/runs/" + run + "/seed_" + std::to_string(seed);
+      EXPECT_EQ(Json(rd + "/summary.json")["model_name"], name) << rd;
+      EXPECT_DOUBLE_EQ(results["runs"][run]["seeds"][std::to_string(seed)]["test_eer"].get<double>(),
+                       Json(rd + "/metrics_eval.json")["eer"].get<double>());
+      EXPECT_GT(CountLines(rd + "/scores_eval.txt"), 0) << rd;
+    }
+    auto cost = Json(out + "/runs/" + run + "/cost.json");
+    EXPECT_GT(cost["infer_ms_per_utt_b1"].get<double>(), 0) << run;
+    EXPECT_GT(cost["train_ms_per_utt"].get<double>(), 0) << run;
+    EXPECT_GT(cost["macs"].get<double>(), 0) << run;
+    EXPECT_TRUE(std::isfinite(results["tiny"][run]["test_eer_mean"].get<double>())) << run;
+  }
+  const std::string report = Slurp(out + "/report.md");
+  for (const char* row : {"| run_0 | RawNet2 | 2 |", "| run_1 | tiny AASIST | 2 |", " | RawNet2 |\n", " | AASIST |\n"})
+    EXPECT_NE(report.find(row), std::string::npos) << row << "\n" << report;
+  EXPECT_EQ(results["runs"]["run_1"]["model_name"], "AASIST");
+  EXPECT_TRUE(IsPng(out + "/test_eer_tiny_across_runs.png"));
+  EXPECT_TRUE(IsPng(out + "/score_hist_run_1.png"));
+}
+
 // Ctrl-C during an experiment: it stops with 130 and prints the experiment's own resume command; resuming
 // ends with the same scores and results as an experiment that was never interrupted.
 TEST(Pipeline, InterruptedExperimentResumesToTheSameResults) {

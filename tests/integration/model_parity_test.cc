@@ -1,5 +1,7 @@
-// Parity with the PyTorch reference RawNet2: weights made by the reference (../shared/parity),
+// Parity with the PyTorch references. RawNet2: weights made by the reference (../shared/parity),
 // expected outputs of every stage, eval and training mode, zip and legacy checkpoint formats.
+// AASIST and AASIST-L: the official weights (../shared/checkpoints) against the official code's
+// logits and hidden embeddings on the same four inputs.
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
@@ -9,6 +11,7 @@
 
 #include "antispoof/audio/audio.h"
 #include "antispoof/config/config.h"
+#include "antispoof/model/aasist.h"
 #include "antispoof/model/rawnet2.h"
 #include "antispoof/model/weights.h"
 #include "support/test_support.h"
@@ -109,6 +112,52 @@ TEST_P(Parity, ReproducesEveryNumberOfTheReference) {
 INSTANTIATE_TEST_SUITE_P(BothFormats, Parity,
                          ::testing::Values("rawnet2_tiny.pth", "rawnet2_tiny_legacy.pth"),
                          [](const auto& info) { return info.param == "rawnet2_tiny.pth" ? "zip" : "legacy"; });
+
+struct AasistCase {
+  std::string name, config, weights;
+};
+
+class AasistParity : public ::testing::TestWithParam<AasistCase> {};
+
+TEST_P(AasistParity, OfficialWeightsGiveTheOfficialLogits) {
+  ANTISPOOF_REQUIRE_SHARED();
+  const AasistCase& c = GetParam();
+  std::ifstream in(testing::SharedDir() + "/parity/aasist_expected.json");
+  const nlohmann::json expected = nlohmann::json::parse(in)["models"][c.name];
+  Config config = LoadConfig(testing::SourceDir() + "/conf/" + c.config);
+  torch::Tensor x = Inputs(Expected(), config.model.nb_samp);
+  for (SincImpl impl : {SincImpl::kDirect, SincImpl::kFft}) {
+    config.model.sinc_impl = impl;
+    Aasist net(config.model);
+    LoadWeights(*net, testing::SharedDir() + "/checkpoints/" + c.weights);
+    int64_t parameters = 0;
+    for (const auto& p : net->parameters()) parameters += p.numel();
+    EXPECT_EQ(parameters, expected["parameters"].get<int64_t>());
+    net->eval();
+    torch::NoGradGuard no_grad;
+    auto [hidden, logits] = net->ForwardWithHidden(x);
+    const std::string tag = c.name + " sinc " + ToString(impl);
+    for (int i = 0; i < 4; ++i) {
+      for (int k = 0; k < 2; ++k)
+        ExpectClose(logits[i][k].item<double>(), expected["logits"][i][k].get<double>(), 1e-4, 1e-4,
+                    tag + " logit " + std::to_string(i) + "," + std::to_string(k));
+      ExpectClose(hidden[i].norm().item<double>(), expected["hidden_norm"][i].get<double>(), 1e-4, 1e-5,
+                  tag + " hidden norm " + std::to_string(i));
+      for (int k = 0; k < 4; ++k)
+        ExpectClose(hidden[i][k].item<double>(), expected["hidden_first4"][i][k].get<double>(), 1e-4, 1e-4,
+                    tag + " hidden value " + std::to_string(k));
+    }
+    // The real LA files are classified correctly: bona fide above 0, the A04 and A09 spoofs below.
+    EXPECT_GT(logits[0][1].item<double>(), logits[0][0].item<double>()) << tag;
+    EXPECT_LT(logits[1][1].item<double>(), -6.7) << tag;
+    EXPECT_LT(logits[2][1].item<double>(), -6.7) << tag;
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(OfficialWeights, AasistParity,
+                         ::testing::Values(AasistCase{"AASIST", "aasist.yaml", "AASIST.pth"},
+                                           AasistCase{"AASIST-L", "aasist_l.yaml", "AASIST-L.pth"}),
+                         [](const auto& info) { return info.param.name == "AASIST" ? "AASIST" : "AASIST_L"; });
 
 }  // namespace
 }  // namespace antispoof::model

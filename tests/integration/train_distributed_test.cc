@@ -158,6 +158,25 @@ TEST_F(Distributed2, TwoRanksEqualOneProcessAccumulatingTwoMicroBatchesAndResume
   EXPECT_EQ(ReadFile(ddp + "/train_log.csv"), ReadFile(out + "/train_log.csv"));
 }
 
+// AASIST on the same c10d path: 2 ranks equal one process accumulating 2 micro-batches per step.
+TEST_F(Distributed2, TwoAasistRanksEqualOneProcessAccumulatingTwoMicroBatches) {
+  const std::string config = testing::WriteTinyAasistConfig(*dir_);
+  auto args = [&](const std::string& out) {
+    return "train --config '" + config + "' --data-root '" + *root_ + "' --out '" + out + "' --threads 1";
+  };
+  const std::string ddp = *dir_ + "/aasist_ddp", ref = *dir_ + "/aasist_accum";
+  auto d = testing::RunAntispoof("launch -n 2 -- " + args(ddp));
+  ASSERT_EQ(d.exit_code, 0) << d.err;
+  auto r = testing::RunAntispoof(args(ref) + " --set grad_accum=2");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const double last = MaxAbsDiff(ddp + "/last.pth", ref + "/last.pth");
+  std::printf("AASIST: max |2 ranks - 1 process x 2 micro-batches| after 12 steps: %.3g\n", last);
+  EXPECT_LE(last, 1e-5);
+  ExpectSameCsv(ddp + "/train_log.csv", ref + "/train_log.csv", 1e-6, false);
+  ExpectSameCsv(ddp + "/epochs.csv", ref + "/epochs.csv", 1e-6, true);
+  EXPECT_EQ(nlohmann::json::parse(ReadFile(ddp + "/run.json"))["world_size"], 2);
+}
+
 // Rank 1 runs in the background with `rank1_env`; returns rank 0's result and its wall time.
 struct RankZero {
   testing::CommandResult result;

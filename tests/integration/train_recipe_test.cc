@@ -168,6 +168,35 @@ TEST_F(TrainRecipe, KilledRunResumesToTheSameWeightsAndLogs) {
   EXPECT_EQ(EpochsWithoutSeconds(full.out_dir + "/epochs.csv"), EpochsWithoutSeconds(out + "/epochs.csv"));
 }
 
+// The same crash recovery for AASIST (a tiny config): the trainer, checkpoints and resume are the
+// architecture's as much as RawNet2's.
+TEST_F(TrainRecipe, KilledAasistRunResumesToTheSameWeightsAndLogs) {
+  const std::string config = testing::WriteTinyAasistConfig(dir_);
+  const std::string base = "train --config '" + config + "' --data-root '" + root_ + "' --out '";
+  auto full = testing::RunAntispoof(base + dir_ + "/aasist_full'");
+  ASSERT_EQ(full.exit_code, 0) << full.err;
+  const std::string out = dir_ + "/aasist_killed";
+  auto killed = testing::RunShell(std::string("ANTISPOOF_KILL_AT_ITERATION=8 '") + testing::BinaryPath() + "' " +
+                                  base + out + "'");
+  EXPECT_NE(killed.exit_code, 0) << killed.err;
+  EXPECT_TRUE(fs::exists(out + "/last.pth"));
+  auto resumed = testing::RunAntispoof(base + out + "' --resume");
+  ASSERT_EQ(resumed.exit_code, 0) << resumed.err;
+  EXPECT_NE(resumed.err.find("resuming"), std::string::npos);
+  ExpectSameCheckpoint(dir_ + "/aasist_full/last.pth", out + "/last.pth");
+  ExpectSameCheckpoint(dir_ + "/aasist_full/best.pth", out + "/best.pth");
+  EXPECT_EQ(Lines(dir_ + "/aasist_full/train_log.csv"), Lines(out + "/train_log.csv"));
+  EXPECT_EQ(EpochsWithoutSeconds(dir_ + "/aasist_full/epochs.csv"), EpochsWithoutSeconds(out + "/epochs.csv"));
+  auto summary = nlohmann::json::parse(ReadFile(out + "/summary.json"));
+  EXPECT_EQ(summary["model_name"], "AASIST");
+  // The checkpoint holds AASIST's reference keys and the optimizer state of every live parameter.
+  auto ckpt = pth::ReadCheckpoint(out + "/last.pth");
+  bool has_master = false;
+  for (const auto& [name, t] : ckpt.tensors) has_master = has_master || name == "master1";
+  EXPECT_TRUE(has_master);
+  EXPECT_FALSE(ckpt.extra_tensors.empty());
+}
+
 TEST_F(TrainRecipe, DivergingLossStopsWithAMessageAndKeepsTheLastGoodCheckpoint) {
   auto o = Options("nan");
   o.config.train.lr = 1e30;

@@ -69,4 +69,14 @@ std::string WriteTinyConfig(const std::string& dir, int nb_samp, const std::stri
   return path;
 }
 
+std::string WriteTinyAasistConfig(const std::string& dir) {
+  const std::string path = dir + "/tiny_aasist.yaml";
+  std::ofstream(path) << "batch_size: 4\nnum_epochs: 2\nlr: 0.001\nweight_decay: 0.0001\nseed: 5\n"
+                         "log_every: 2\nnum_workers: 2\nthreads: 2\nlr_schedule: aasist_cosine\nlr_min: 0.00005\n"
+                         "loss: CCE\nmodel:\n  architecture: AASIST\n  nb_samp: 8000\n  first_conv: 128\n"
+                         "  filts: [70, [1, 8], [8, 8], [8, 16], [16, 16]]\n  gat_dims: [16, 8]\n"
+                         "  pool_ratios: [0.5, 0.7, 0.5, 0.5]\n  temperatures: [2.0, 2.0, 100.0, 100.0]\n";
+  return path;
+}
+
 }  // namespace antispoof::testing

@@ -19,4 +19,8 @@ std::string WriteSyntheticCorpus(const std::string& dir, const SyntheticCorpusOp
 // A RawNet2 config small enough to train in seconds (same structure, narrow GRU and FC).
 std::string WriteTinyConfig(const std::string& dir, int nb_samp = 8000, const std::string& extra_model_keys = "");
 
+// An AASIST config small enough to train in seconds (the same structure, narrow encoder and graphs),
+// with the recipe keys of WriteTinyConfig and AASIST's cosine schedule; written as <dir>/tiny_aasist.yaml.
+std::string WriteTinyAasistConfig(const std::string& dir);
+
 }  // namespace antispoof::testing

@@ -69,5 +69,35 @@ TEST(ShippedExperiments, CorpusVariantsIsTheDemoRecipeWithEveryStudyRun) {
             6u);  // baseline, SE r = 8, 4, 16, avg+max pooling, fixed pre-activation
 }
 
+// The resolved config of one run: its file with the experiment's overrides, then the run's own.
+Config Resolved(const experiment::ExperimentConfig& c, const experiment::RunEntry& run) {
+  Config cfg = LoadConfig(run.config);
+  for (const auto& kv : c.overrides) ApplyOverride(cfg, kv);
+  for (const auto& kv : run.overrides) ApplyOverride(cfg, kv);
+  return cfg;
+}
+
+// The family experiment mixes architectures; its RawNet2 runs resolve to exactly the demo's (so the
+// demo's run directories can be reused) and its AASIST-L run shares the demo's recipe keys.
+TEST(ShippedExperiments, FamilyRunsTheDemosRawNet2RunsBesideAasistL) {
+  const auto demo = experiment::LoadExperimentConfig(Experiments() + "/demo.yaml");
+  const auto family = experiment::LoadExperimentConfig(Experiments() + "/family.yaml");
+  EXPECT_EQ(family.seeds, demo.seeds);
+  EXPECT_EQ(family.epochs, demo.epochs);
+  ASSERT_EQ(family.runs.size(), 3u);
+  for (size_t i = 0; i < demo.runs.size(); ++i) {
+    EXPECT_EQ(family.runs[i].name, demo.runs[i].name);
+    EXPECT_EQ(ToYaml(Resolved(family, family.runs[i])), ToYaml(Resolved(demo, demo.runs[i]))) << family.runs[i].name;
+  }
+  const Config aasist_l = Resolved(family, family.runs[2]);
+  const Config demo_rawnet2 = Resolved(demo, demo.runs[0]);
+  EXPECT_EQ(aasist_l.model.architecture, Architecture::kAasist);
+  EXPECT_EQ(aasist_l.model.nb_samp, demo_rawnet2.model.nb_samp);
+  EXPECT_EQ(aasist_l.train.batch_size, demo_rawnet2.train.batch_size);
+  EXPECT_EQ(aasist_l.train.lr, demo_rawnet2.train.lr);
+  EXPECT_EQ(aasist_l.train.lr_schedule, demo_rawnet2.train.lr_schedule);
+  EXPECT_EQ(aasist_l.model.first_conv, 128);  // its own sinc front end
+}
+
 }  // namespace
 }  // namespace antispoof

@@ -13,7 +13,7 @@
 namespace antispoof::metrics {
 namespace {
 
-// SPEC section 4 toy case. Stable sort, bona fide first on ties:
+// A toy case worked by hand. Stable sort, bona fide first on ties:
 //   -1s 0s .5b .5b .5s .5s 1b 1.5s 2b
 // frr = 0 0 0 .25 .5 .5 .5 .75 .75 1, far = 1 .8 .6 .6 .6 .4 .2 .2 0 0.
 // |frr - far| is 0.1 at k = 4 and k = 5; the FIRST (k = 4) gives EER (.5 + .6)/2 = .55.

@@ -69,7 +69,7 @@ struct ModelConfig {
 };
 
 struct TrainConfig {
-  // Reference recipe (SPEC section 3).
+  // The ASVspoof 2021 LA baseline's recipe (RawNet2's defaults).
   int batch_size = 32;
   int num_epochs = 100;
   double lr = 1e-4;

@@ -1,4 +1,4 @@
-// Builds the real-speech spoofing corpus in the ASVspoof 2019 LA layout (issue 5).
+// Builds the real-speech spoofing corpus in the ASVspoof 2019 LA layout.
 #pragma once
 
 #include <cstdint>

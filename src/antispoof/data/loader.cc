@@ -5,17 +5,11 @@
 #include <random>
 
 #include "antispoof/common/error.h"
+#include "antispoof/common/hash.h"
 #include "antispoof/common/strings.h"
 
 namespace antispoof::data {
 namespace {
-
-uint64_t SplitMix64(uint64_t x) {
-  x += 0x9E3779B97F4A7C15ULL;
-  x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ULL;
-  x = (x ^ (x >> 27)) * 0x94D049BB133111EBULL;
-  return x ^ (x >> 31);
-}
 
 // Uniform in [0, bound) by rejection (Lemire's threshold), bound >= 1.
 uint64_t Bounded(std::mt19937_64& rng, uint64_t bound) {

@@ -1,4 +1,4 @@
-// RawNet2's residual block and the channel-wise attention this project studies (SPEC sections 1-2).
+// RawNet2's residual block and the channel-wise attention this project studies (a squeeze-and-excitation gate per block).
 #pragma once
 
 #include <torch/torch.h>

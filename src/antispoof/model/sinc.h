@@ -1,4 +1,4 @@
-// The fixed Mel-spaced sinc band-pass front end of RawNet2 (SPEC section 1). No parameters and no
+// The fixed Mel-spaced sinc band-pass front end of RawNet2 (the ASVspoof 2021 LA baseline's). No parameters and no
 // state_dict entries: the bank is built once from the config, not per forward.
 #pragma once
 

@@ -113,16 +113,17 @@ std::string FormatReportMarkdown(const ExperimentSpec& spec, const json& results
       "| run | description | seeds | test accuracy (%) | test EER (%) | test EER 95% CI "
       "(bootstrap, %) | min t-DCF legacy | min t-DCF revised | best val EER (%) | parameters | "
       "size (MB) | MACs | latency b1 (ms/utt) | latency b32 (ms/utt) | throughput b1 (utt/s) | "
-      "throughput b32 (utt/s) | train (ms/utt) | peak RSS (MB) | training time |\n";
+      "throughput b32 (utt/s) | train (ms/utt) | peak RSS (MB) | training time | model |\n";
   md +=
       "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
-      "---:|\n";
+      "---:|---|\n";
   std::set<std::string> tdcf_notes;
   for (const std::string& name : order) {
     const json& run = runs[name];
     for (const char* key : {"test_tdcf", "test_tdcf_revised"}) {
       if (run[key].contains("note")) tdcf_notes.insert(run[key]["note"].get<std::string>());
     }
+    const std::string model = run.value("model_name", json(nullptr)).is_string() ? run["model_name"].get<std::string>() : "n/a";
     md += "| " + Cell(name) + " | " + Cell(run["description"].get<std::string>()) + " | " +
           std::to_string(run["n_seeds"].get<int>()) + " | " + MeanStd(run["test_acc"], 100) +
           " | " + MeanStd(run["test_eer"], 100) + " | " +
@@ -134,7 +135,7 @@ std::string FormatReportMarkdown(const ExperimentSpec& spec, const json& results
           CostText(run, "infer_ms_per_utt_b32") + " | " + CostText(run, "throughput_utt_per_s_b1") +
           " | " + CostText(run, "throughput_utt_per_s_b32") + " | " +
           CostText(run, "train_ms_per_utt") + " | " + CostText(run, "peak_rss_mb") + " | " +
-          TimeText(run["total_train_time"]) + " |\n";
+          TimeText(run["total_train_time"]) + " | " + Cell(model) + " |\n";
   }
   md +=
       "\nThroughput = 1000 / latency. MACs: multiply-accumulates of one forward pass of one "

@@ -25,6 +25,7 @@ const char* const kCostKeys[] = {
     "infer_ms_per_utt_b32", "train_ms_per_utt", "peak_rss_mb"};
 // Keys of a run object that a cost key may not replace.
 const std::set<std::string> kRunKeys = {"description",
+                                        "model_name",
                                         "config",
                                         "recipe_changes",
                                         "n_seeds",
@@ -155,6 +156,8 @@ json BuildResultsFromData(const ExperimentSpec& spec, const std::vector<RunData>
     out["recipe_changes"] =
         run_spec.recipe_changes.is_array() ? run_spec.recipe_changes : json::array();
     out["n_seeds"] = run.seeds.size();
+    // The architecture's name as training recorded it ("RawNet2", "RawNet2-SE", "AASIST").
+    out["model_name"] = run.seeds.empty() ? json(nullptr) : run.seeds[0].summary.value("model_name", json(nullptr));
 
     std::vector<std::optional<double>> best_val, test_eer, test_acc, tdcf, tdcf_revised, time;
     std::map<std::string, std::vector<std::optional<double>>> per_attack;

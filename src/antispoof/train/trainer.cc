@@ -11,6 +11,7 @@
 
 #include "antispoof/common/error.h"
 #include "antispoof/common/files.h"
+#include "antispoof/common/hash.h"
 #include "antispoof/common/progress.h"
 #include "antispoof/common/strings.h"
 #include "antispoof/data/layout.h"
@@ -133,6 +134,14 @@ torch::Tensor PrecomputeFrontEnd(model::CountermeasureImpl& net, const std::vect
 }
 
 std::string Num(double v) { return Format("%.9g", v); }
+
+// The global RNG (dropout, AASIST's frequency masking) before micro-batch `index` of optimizer step
+// `step`: a pure function of the seed, so a resumed run draws what the uninterrupted one drew, and
+// micro-batch index = rank + world_size * m draws the same whatever the ranks x micro-batches split.
+void SeedMicroBatch(long seed, int64_t step, int index) {
+  torch::manual_seed(SplitMix64(SplitMix64(static_cast<uint64_t>(seed) ^ SplitMix64(static_cast<uint64_t>(step))) ^
+                                static_cast<uint64_t>(index)));
+}
 
 nlohmann::json SummaryJson(const Progress& progress, const Config& config, int64_t parameters,
                            const std::string& model_name) {
@@ -344,6 +353,7 @@ nlohmann::json Train(const TrainOptions& o) {
       double loss_value = 0;
       for (int m = 0; m < tc.grad_accum; ++m) {
         torch::Tensor x = MicroBatch(inputs, m, tc.grad_accum).to(device);
+        SeedMicroBatch(tc.seed, progress.iteration + 1, dist->rank() + dist->world_size() * m);
         torch::Tensor log_probs =
             net->LogProbabilities(cache.defined() ? net->ForwardFromFrontEnd(x) : net->forward(x));
         torch::Tensor loss =
