@@ -18,8 +18,8 @@
 #include "antispoof/model/summary.h"
 #include "antispoof/perf/bench.h"
 #include "antispoof/report/report.h"
+#include "antispoof/rundir/run_directory.h"
 #include "antispoof/train/evaluate.h"
-#include "antispoof/train/run_files.h"
 #include "antispoof/train/trainer.h"
 
 namespace antispoof::experiment {
@@ -84,9 +84,9 @@ nlohmann::json RecipeChanges(const Config& file, const Config& run) {
 }
 
 bool RunFinished(const std::string& dir, int epochs) {
-  if (!FileExists(dir + "/metrics_eval.json") || !FileExists(dir + "/summary.json")) return false;
-  auto summary = train::ReadJson(dir + "/summary.json");
-  return summary.value("epochs_done", 0) >= epochs;
+  const rundir::RunDirectory run(dir);
+  if (!FileExists(run.metrics("eval")) || !FileExists(run.summary())) return false;
+  return rundir::ReadSummary(run).epochs_done >= epochs;
 }
 
 // `antispoof bench --json` for one run's config: in a fresh process when options.bench_executable is
@@ -100,8 +100,8 @@ nlohmann::json BenchOnce(const Config& config, const ExperimentConfig& c, const 
     return perf::RunBenchmark(config.model, bo).ToJson();
   }
   MakeDirs(run_dir);
-  const std::string config_path = run_dir + "/bench_config.yaml";
-  const std::string json_path = run_dir + "/bench_round" + std::to_string(round) + ".json";
+  const std::string config_path = rundir::RunDirectory::BenchConfig(run_dir);
+  const std::string json_path = rundir::RunDirectory::BenchRound(run_dir, round);
   WriteFileAtomic(config_path, ToYaml(config));
   const int rc = RunProcess({o.bench_executable, "bench", "--config", config_path, "--threads",
                              std::to_string(c.threads), "--repeats", std::to_string(c.bench_repeats), "--json"},
@@ -110,7 +110,7 @@ nlohmann::json BenchOnce(const Config& config, const ExperimentConfig& c, const 
     Fail(Format("experiment: measuring %s failed: %s bench exited with %d (its messages are above)",
                 run_dir.c_str(), o.bench_executable.c_str(), rc));
   fs::rename(json_path + ".partial", json_path);
-  return train::ReadJson(json_path);
+  return rundir::ReadJsonObject(json_path);
 }
 
 // Cost figures per run (the model, not the seed), cached in RUNS/<run>/cost.json for a resumed
@@ -120,9 +120,9 @@ void MeasureCosts(const std::vector<Config>& configs, const ExperimentConfig& c,
                   const std::string& runs_dir, std::vector<report::RunSpec>& runs) {
   std::vector<size_t> pending;
   for (size_t r = 0; r < runs.size(); ++r) {
-    const std::string cost_path = runs_dir + "/" + runs[r].name + "/cost.json";
+    const std::string cost_path = rundir::RunDirectory::Cost(runs_dir + "/" + runs[r].name);
     if (FileExists(cost_path)) {
-      runs[r].cost = train::ReadJson(cost_path);
+      runs[r].cost = rundir::ReadJsonObject(cost_path);
       continue;
     }
     auto summary = model::Summarize(configs[r].model);
@@ -157,7 +157,7 @@ void MeasureCosts(const std::vector<Config>& configs, const ExperimentConfig& c,
       cost["bench_rounds"] = c.bench_rounds;
       cost["bench_process"] = o.bench_executable.empty() ? "in-process, after training" : "fresh";
     }
-    train::WriteJson(runs_dir + "/" + runs[r].name + "/cost.json", cost);
+    rundir::WriteJsonFile(rundir::RunDirectory::Cost(runs_dir + "/" + runs[r].name), cost);
   }
 }
 
@@ -272,7 +272,7 @@ nlohmann::json RunExperiment(const ExperimentConfig& c, const ExperimentOptions&
         to.config = cfg;
         to.data_root = data_root;
         to.out_dir = dir;
-        to.resume = FileExists(dir + "/last.pth");
+        to.resume = FileExists(rundir::RunDirectory(dir).last_checkpoint());
         to.command_line = o.command_line;
         train::Train(to);
         train::EvalOptions eo;
@@ -290,8 +290,7 @@ nlohmann::json RunExperiment(const ExperimentConfig& c, const ExperimentOptions&
     spec.runs.push_back(std::move(rs));
   }
   MeasureCosts(configs, c, o, runs_dir, spec.runs);
-  report::WriteExperimentReport(spec);
-  return train::ReadJson(out + "/results.json");
+  return report::WriteExperimentReport(spec);
 }
 
 std::string SummaryTable(const nlohmann::json& results, const std::string& dataset) {

@@ -6,6 +6,7 @@
 #include "antispoof/common/error.h"
 #include "antispoof/common/progress.h"
 #include "antispoof/common/strings.h"
+#include "antispoof/metrics/accuracy.h"
 #include "antispoof/model/runtime.h"
 #include "antispoof/model/weights.h"
 
@@ -21,7 +22,7 @@ ScoredItem MakeScoredItem(const data::Item& item, double spoof_output, double bo
   s.score = bonafide_output;
   s.spoof_output = spoof_output;
   s.log_probs = log_probs;
-  s.predicted_bonafide = bonafide_output > spoof_output;
+  s.predicted_bonafide = metrics::PredictsBonafide(spoof_output, bonafide_output);
   return s;
 }
 
@@ -82,13 +83,13 @@ std::vector<metrics::ScoreRecord> ToScoreRecords(const std::vector<ScoredItem>& 
 }
 
 double Accuracy(const std::vector<ScoredItem>& items) {
-  int64_t n = 0, correct = 0;
+  std::vector<bool> predicted_bonafide, is_bonafide;
   for (const auto& it : items) {
-    if (it.label != 0 && it.label != 1) continue;
-    ++n;
-    correct += (it.predicted_bonafide == (it.label == 1));
+    if (it.label != 0 && it.label != 1) continue;  // unlabelled (a trial list)
+    predicted_bonafide.push_back(it.predicted_bonafide);
+    is_bonafide.push_back(it.label == 1);
   }
-  return n ? static_cast<double>(correct) / n : std::nan("");
+  return is_bonafide.empty() ? std::nan("") : metrics::AccuracyFromDecisions(predicted_bonafide, is_bonafide);
 }
 
 model::Countermeasure LoadModel(const ModelConfig& config, const std::string& checkpoint,

@@ -23,6 +23,12 @@ torch::Tensor PairwiseProducts(const torch::Tensor& x) {
   return expanded * expanded.transpose(1, 2);
 }
 
+// SELU in place, as the reference's SELU(inplace=True): training keeps one activation, not two.
+torch::Tensor SeluInPlace(torch::Tensor x) {
+  torch::selu_(x);
+  return x;
+}
+
 // BatchNorm1d over the last axis of [B, N, D] (rows B * N), as the reference's _apply_BN.
 torch::Tensor NodeBatchNorm(torch::nn::BatchNorm1d& bn, const torch::Tensor& x) {
   return bn(x.reshape({-1, x.size(-1)})).view(x.sizes());
@@ -45,7 +51,7 @@ torch::Tensor GraphAttentionLayerImpl::forward(torch::Tensor x) {
   torch::Tensor att = torch::matmul(torch::tanh(att_proj_(PairwiseProducts(x))), att_weight_);
   att = torch::softmax(att / temperature_, -2).squeeze(-1);
   x = proj_with_att_(torch::matmul(att, x)) + proj_without_att_(x);
-  return torch::selu(NodeBatchNorm(bn_, x));
+  return SeluInPlace(NodeBatchNorm(bn_, x));
 }
 
 HeteroGraphAttentionLayerImpl::HeteroGraphAttentionLayerImpl(int in_dim, int out_dim, double temperature)
@@ -92,7 +98,7 @@ std::tuple<torch::Tensor, torch::Tensor, torch::Tensor> HeteroGraphAttentionLaye
   torch::Tensor att = AttentionMap(x, n1);
   master = UpdateMaster(x, master);
   x = proj_with_att_(torch::matmul(att, x)) + proj_without_att_(x);
-  x = torch::selu(NodeBatchNorm(bn_, x));
+  x = SeluInPlace(NodeBatchNorm(bn_, x));
   return {x.narrow(1, 0, n1), x.narrow(1, n1, n2), master};
 }
 
@@ -125,8 +131,9 @@ ResidualBlockImpl::ResidualBlockImpl(int in_channels, int out_channels, bool fir
 torch::Tensor ResidualBlockImpl::forward(const torch::Tensor& x) {
   // The reference computes selu(bn1(x)) and then convolves x: only bn1's statistics move.
   if (bn1_ && is_training()) bn1_(x);
-  torch::Tensor out = conv2_(torch::selu(bn2_(conv1_(x))));
-  out = out + (conv_downsample_ ? conv_downsample_(x) : x);
+  // SELU and the residual sum in place, as the reference: the activations training keeps are its.
+  torch::Tensor out = conv2_(SeluInPlace(bn2_(conv1_(x))));
+  out.add_(conv_downsample_ ? conv_downsample_(x) : x);
   return torch::max_pool2d(out, {1, 3});
 }
 
@@ -204,7 +211,7 @@ std::tuple<torch::Tensor, torch::Tensor, torch::Tensor> AasistImpl::Branch(
 }
 
 std::pair<torch::Tensor, torch::Tensor> AasistImpl::HiddenAndLogits(const torch::Tensor& features) {
-  torch::Tensor x = torch::selu(first_bn_(features));
+  torch::Tensor x = aasist::SeluInPlace(first_bn_(features));
   for (auto& block : encoder_) x = block(x);
   torch::Tensor e = x.abs();  // [B, C, spectral nodes, time]
   // Spectral graph: max over time, plus the learned positional embedding.

@@ -44,8 +44,8 @@ struct ExperimentSpec {
 // Error naming the file when a run directory lacks a file or a key.
 nlohmann::json BuildResults(const ExperimentSpec& spec);
 
-// Writes results.json, the PNG plots and report.md into out_dir (created when absent). Error
-// when a run directory is incomplete or gnuplot is missing or fails.
-void WriteExperimentReport(const ExperimentSpec& spec);
+// Writes results.json, the PNG plots and report.md into out_dir (created when absent) and returns
+// results.json's content. Error when a run directory is incomplete or gnuplot is missing or fails.
+nlohmann::json WriteExperimentReport(const ExperimentSpec& spec);
 
 }  // namespace antispoof::report

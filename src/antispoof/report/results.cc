@@ -9,6 +9,7 @@
 #include "antispoof/common/progress.h"
 #include "antispoof/common/strings.h"
 #include "antispoof/report/report.h"
+#include "antispoof/rundir/run_directory.h"
 #include "antispoof/report/run_data.h"
 #include "antispoof/report/stats.h"
 
@@ -269,17 +270,17 @@ json BuildResultsFromData(const ExperimentSpec& spec, const std::vector<RunData>
 
 json BuildResults(const ExperimentSpec& spec) { return BuildResultsFromData(spec, LoadRuns(spec)); }
 
-void WriteExperimentReport(const ExperimentSpec& spec) {
+json WriteExperimentReport(const ExperimentSpec& spec) {
   const std::vector<RunData> runs = LoadRuns(spec);
   if (spec.out_dir.empty()) Fail("the experiment report needs an output folder");
   MakeDirs(spec.out_dir);
   const json results = BuildResultsFromData(spec, runs);
   // results.json first: it survives a plotting failure.
-  WriteFileAtomic((std::filesystem::path(spec.out_dir) / "results.json").string(),
-                  results.dump(2) + "\n");
+  rundir::WriteJsonFile((std::filesystem::path(spec.out_dir) / "results.json").string(), results);
   const std::vector<std::string> plots = WritePlots(spec, runs, results);
   WriteFileAtomic((std::filesystem::path(spec.out_dir) / "report.md").string(),
                   FormatReportMarkdown(spec, results, plots));
+  return results;
 }
 
 }  // namespace antispoof::report

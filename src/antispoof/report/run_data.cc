@@ -10,20 +10,10 @@
 #include "antispoof/common/files.h"
 #include "antispoof/common/strings.h"
 #include "antispoof/metrics/score_file.h"
+#include "antispoof/rundir/run_directory.h"
 
 namespace antispoof::report {
 namespace {
-
-std::string JoinPath(const std::string& dir, const std::string& name) {
-  return (std::filesystem::path(dir) / name).string();
-}
-
-nlohmann::json ReadJsonFile(const std::string& path) {
-  const std::string text = ReadFile(path);
-  nlohmann::json json = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (json.is_discarded() || !json.is_object()) FailAt(path, 0, "not a JSON object");
-  return json;
-}
 
 double RequireNumber(const nlohmann::json& json, const std::string& key, const std::string& path) {
   auto it = json.find(key);
@@ -41,68 +31,12 @@ std::optional<double> OptionalNumber(const nlohmann::json& json, const std::stri
 
 }  // namespace
 
-std::vector<double> CsvTable::Column(const std::string& name) const {
-  auto it = std::find(header.begin(), header.end(), name);
-  if (it == header.end()) FailAt(path, 1, "no column '" + name + "'");
-  const size_t index = static_cast<size_t>(it - header.begin());
-  std::vector<double> out;
-  out.reserve(rows.size());
-  for (const auto& row : rows) out.push_back(row[index]);
-  return out;
-}
-
-CsvTable ReadCsvTable(const std::string& path, const std::vector<std::string>& required) {
-  CsvTable table;
-  table.path = path;
-  const std::string text = ReadFile(path);
-  size_t start = 0;
-  long line_number = 0;
-  while (start < text.size()) {
-    size_t end = text.find('\n', start);
-    if (end == std::string::npos) end = text.size();
-    std::string line = Trim(std::string_view(text).substr(start, end - start));
-    start = end + 1;
-    ++line_number;
-    if (line.empty()) continue;
-    std::vector<std::string> fields;
-    size_t field_start = 0;
-    while (true) {
-      size_t comma = line.find(',', field_start);
-      fields.push_back(Trim(std::string_view(line).substr(
-          field_start, comma == std::string::npos ? std::string::npos : comma - field_start)));
-      if (comma == std::string::npos) break;
-      field_start = comma + 1;
-    }
-    if (table.header.empty()) {
-      table.header = std::move(fields);
-      continue;
-    }
-    if (fields.size() != table.header.size()) {
-      FailAt(path, line_number,
-             Format("%zu fields; the header has %zu", fields.size(), table.header.size()));
-    }
-    std::vector<double> row;
-    for (const std::string& field : fields) {
-      if (field.empty()) {
-        row.push_back(std::nan(""));
-        continue;
-      }
-      std::optional<double> value = ParseDouble(field);
-      if (!value) FailAt(path, line_number, "not a number: '" + field + "'");
-      row.push_back(*value);
-    }
-    table.rows.push_back(std::move(row));
-  }
-  if (table.header.empty()) FailAt(path, 0, "empty file: expected a header row");
-  for (const std::string& name : required) table.Column(name);
-  return table;
-}
 
 double SeedData::best_val_eer() const {
-  return RequireNumber(summary, "best_dev_eer", JoinPath(dir, "summary.json"));
+  return RequireNumber(summary, "best_dev_eer", rundir::RunDirectory(dir).summary());
 }
 double SeedData::test_eer() const {
-  return RequireNumber(metrics, "eer", JoinPath(dir, "metrics_eval.json"));
+  return RequireNumber(metrics, "eer", rundir::RunDirectory(dir).metrics("eval"));
 }
 std::optional<double> SeedData::test_acc() const { return OptionalNumber(metrics, "accuracy"); }
 std::optional<double> SeedData::test_tdcf_legacy() const {
@@ -118,7 +52,7 @@ std::string SeedData::tdcf_note() const {
   return "";
 }
 double SeedData::total_train_time_s() const {
-  return RequireNumber(summary, "total_train_time_s", JoinPath(dir, "summary.json"));
+  return RequireNumber(summary, "total_train_time_s", rundir::RunDirectory(dir).summary());
 }
 std::map<std::string, double> SeedData::per_attack_eer() const {
   std::map<std::string, double> out;
@@ -126,7 +60,7 @@ std::map<std::string, double> SeedData::per_attack_eer() const {
   if (it == metrics.end() || !it->is_object()) return out;
   for (const auto& [attack, entry] : it->items()) {
     out[attack] =
-        RequireNumber(entry, "eer", JoinPath(dir, "metrics_eval.json") + " per_attack." + attack);
+        RequireNumber(entry, "eer", rundir::RunDirectory(dir).metrics("eval") + " per_attack." + attack);
   }
   return out;
 }
@@ -155,20 +89,19 @@ std::vector<RunData> LoadRuns(const ExperimentSpec& spec) {
             seed.dir, 0,
             Format("run '%s' seed %ld: not a run directory", run_spec.name.c_str(), seed_run.seed));
       }
-      const std::string summary_path = JoinPath(seed.dir, "summary.json");
-      seed.summary = ReadJsonFile(summary_path);
+      const rundir::RunDirectory files(seed.dir);
+      const std::string summary_path = files.summary();
+      seed.summary = rundir::ReadJsonObject(summary_path);
       const double summary_seed = RequireNumber(seed.summary, "seed", summary_path);
       if (summary_seed != static_cast<double>(seed_run.seed)) {
         FailAt(summary_path, 0,
                Format("seed %.0f, but the experiment lists this directory as run '%s' seed %ld",
                       summary_seed, run_spec.name.c_str(), seed_run.seed));
       }
-      seed.metrics = ReadJsonFile(JoinPath(seed.dir, "metrics_eval.json"));
-      seed.epochs = ReadCsvTable(JoinPath(seed.dir, "epochs.csv"),
-                                 {"epoch", "train_loss", "dev_loss", "dev_eer", "dev_acc"});
-      seed.train_log =
-          ReadCsvTable(JoinPath(seed.dir, "train_log.csv"), {"iteration", "loss", "running_loss"});
-      metrics::ScoreFile scores = metrics::ReadScoreFile(JoinPath(seed.dir, "scores_eval.txt"));
+      seed.metrics = rundir::ReadJsonObject(files.metrics("eval"));
+      seed.epochs = rundir::ReadCsvTable(files.epochs(), rundir::EpochRow::Columns());
+      seed.train_log = rundir::ReadCsvTable(files.train_log(), rundir::IterationRow::Columns());
+      metrics::ScoreFile scores = metrics::ReadScoreFile(files.scores("eval"));
       std::vector<metrics::ScoreRecord>& records = scores.records;
       std::sort(records.begin(), records.end(),
                 [](const metrics::ScoreRecord& a, const metrics::ScoreRecord& b) {

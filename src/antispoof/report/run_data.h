@@ -8,18 +8,11 @@
 #include <vector>
 
 #include "antispoof/report/report.h"
+#include "antispoof/rundir/run_directory.h"
 
 namespace antispoof::report {
 
-// A numeric CSV with a header row; empty fields read as NaN.
-struct CsvTable {
-  std::string path;
-  std::vector<std::string> header;
-  std::vector<std::vector<double>> rows;
-  // Error naming the file when the column is absent.
-  std::vector<double> Column(const std::string& name) const;
-};
-CsvTable ReadCsvTable(const std::string& path, const std::vector<std::string>& required);
+using rundir::CsvTable;
 
 struct SeedData {
   long seed = 0;

@@ -11,7 +11,7 @@
 #include "antispoof/metrics/asv_scores.h"
 #include "antispoof/metrics/report.h"
 #include "antispoof/model/runtime.h"
-#include "antispoof/train/run_files.h"
+#include "antispoof/rundir/run_directory.h"
 
 namespace antispoof::train {
 namespace fs = std::filesystem;
@@ -29,14 +29,15 @@ std::optional<std::string> FindAsvScores(const std::string& data_root, data::Spl
 EvalResult Evaluate(const EvalOptions& o) {
   const std::string dir = o.run_dir;
   if (!fs::is_directory(dir)) FailAt(dir, 0, "no such run directory");
-  Config config = LoadConfig(dir + "/config.yaml");
-  nlohmann::json run = ReadJson(dir + "/run.json");
-  std::string data_root = o.data_root.empty() ? run.value("data_root", "") : o.data_root;
-  if (data_root.empty()) FailAt(dir + "/run.json", 0, "names no data_root; pass --data-root");
+  const rundir::RunDirectory files(dir);
+  Config config = LoadConfig(files.config());
+  std::string data_root = o.data_root.empty() ? rundir::ReadRunInfo(files).data_root : o.data_root;
+  if (data_root.empty()) FailAt(files.run_info(), 0, "names no data_root; pass --data-root");
   const data::Split split = data::ParseSplit(o.split);
 
   std::string checkpoint = o.checkpoint;
-  if (checkpoint == "best" || checkpoint == "last") checkpoint = dir + "/" + checkpoint + ".pth";
+  if (checkpoint == "best") checkpoint = files.best_checkpoint();
+  if (checkpoint == "last") checkpoint = files.last_checkpoint();
   if (!FileExists(checkpoint)) FailAt(checkpoint, 0, "no such checkpoint (has the run finished an epoch?)");
 
   model::ConfigureThreads(o.threads > 0 ? o.threads : config.train.threads);
@@ -58,8 +59,8 @@ EvalResult Evaluate(const EvalOptions& o) {
   std::vector<infer::ScoredItem> scored = infer::ScoreItems(*net, so);
 
   EvalResult r;
-  r.scores_path = dir + "/scores_" + data::SplitName(split) + ".txt";
-  r.metrics_path = dir + "/metrics_" + data::SplitName(split) + ".json";
+  r.scores_path = files.scores(data::SplitName(split));
+  r.metrics_path = files.metrics(data::SplitName(split));
   auto records = infer::ToScoreRecords(scored);
   metrics::WriteScoreFile(r.scores_path, records);
 
@@ -78,7 +79,7 @@ EvalResult Evaluate(const EvalOptions& o) {
   r.metrics["asv_scores"] = asv_path.empty() ? nlohmann::json() : nlohmann::json(asv_path);
   r.metrics["scores"] = r.scores_path;
   r.metrics["missing_files_skipped"] = ds.missing;
-  WriteJson(r.metrics_path, r.metrics);
+  rundir::WriteJsonFile(r.metrics_path, r.metrics);
   r.text = metrics::FormatMetricsReport(report);
   return r;
 }

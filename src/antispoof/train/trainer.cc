@@ -1,13 +1,14 @@
 #include "antispoof/train/trainer.h"
 
 #include <signal.h>
-#include <unistd.h>
 
 #include <chrono>
 #include <cmath>
 #include <cstdio>
-#include <cstdlib>
 #include <filesystem>
+#include <memory>
+#include <optional>
+#include <utility>
 
 #include "antispoof/common/error.h"
 #include "antispoof/common/files.h"
@@ -16,21 +17,20 @@
 #include "antispoof/common/strings.h"
 #include "antispoof/data/layout.h"
 #include "antispoof/data/loader.h"
+#include "antispoof/infer/scoring.h"
 #include "antispoof/metrics/det.h"
 #include "antispoof/model/countermeasure.h"
 #include "antispoof/model/runtime.h"
 #include "antispoof/model/weights.h"
+#include "antispoof/rundir/run_directory.h"
 #include "antispoof/train/adam.h"
-#include "antispoof/infer/scoring.h"
+#include "antispoof/train/fault_hooks.h"
 #include "antispoof/train/interrupt.h"
-#include "antispoof/train/run_files.h"
 
 namespace antispoof::train {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-constexpr const char* kTrainLogHeader = "epoch,iteration,loss,running_loss";
-constexpr const char* kEpochsHeader = "epoch,train_loss,dev_loss,dev_eer,dev_acc,seconds";
 
 struct Progress {
   int epoch = 0;            // epochs finished
@@ -133,8 +133,6 @@ torch::Tensor PrecomputeFrontEnd(model::CountermeasureImpl& net, const std::vect
   return cache;
 }
 
-std::string Num(double v) { return Format("%.9g", v); }
-
 // The global RNG (dropout, AASIST's frequency masking) before micro-batch `index` of optimizer step
 // `step`: a pure function of the seed, so a resumed run draws what the uninterrupted one drew, and
 // micro-batch index = rank + world_size * m draws the same whatever the ranks x micro-batches split.
@@ -143,15 +141,405 @@ void SeedMicroBatch(long seed, int64_t step, int index) {
                                 static_cast<uint64_t>(index)));
 }
 
-nlohmann::json SummaryJson(const Progress& progress, const Config& config, int64_t parameters,
-                           const std::string& model_name) {
-  return {{"best_epoch", progress.best_epoch},
-          {"best_dev_eer", progress.best_dev_eer},
-          {"epochs_done", progress.epoch},
-          {"total_train_time_s", progress.train_time_s},
-          {"parameters", parameters},
-          {"seed", config.train.seed},
-          {"model_name", model_name}};
+// One epoch's batches for this rank: decoded audio from the loader, or rows of the cached front-end
+// features. Either way the order of epoch e is a pure function of (seed, e), so a resumed run sees
+// the batches the uninterrupted one saw.
+class BatchSource {
+ public:
+  virtual ~BatchSource() = default;
+  virtual void StartEpoch(int epoch, int64_t first_batch) = 0;
+  // Batch b of the epoch, called for b = first_batch, first_batch + 1, ...: {inputs, labels}.
+  virtual std::pair<torch::Tensor, torch::Tensor> Next(int64_t b) = 0;
+  // Inputs are front-end features (the model's ForwardFromFrontEnd) rather than samples.
+  virtual bool features() const = 0;
+};
+
+class LoaderBatches final : public BatchSource {
+ public:
+  explicit LoaderBatches(data::BatchLoader& loader) : loader_(loader) {}
+  void StartEpoch(int epoch, int64_t first_batch) override { loader_.StartEpoch(epoch, first_batch); }
+  std::pair<torch::Tensor, torch::Tensor> Next(int64_t) override {
+    auto batch = loader_.Next();
+    if (!batch) Fail("internal: the loader ended early");
+    return {batch->audio, batch->labels};
+  }
+  bool features() const override { return false; }
+
+ private:
+  data::BatchLoader& loader_;
+};
+
+class CachedFeatureBatches final : public BatchSource {
+ public:
+  CachedFeatureBatches(torch::Tensor cache, const std::vector<data::Item>& items, const data::BatchLoader& loader,
+                       int64_t rank_batch)
+      : cache_(std::move(cache)), items_(items), loader_(loader), rank_batch_(rank_batch) {}
+  void StartEpoch(int epoch, int64_t) override { order_ = loader_.EpochOrder(epoch); }
+  std::pair<torch::Tensor, torch::Tensor> Next(int64_t b) override {
+    auto idx = torch::from_blob(order_.data() + b * rank_batch_, {rank_batch_}, torch::kInt64).clone();
+    torch::Tensor labels = torch::empty({rank_batch_}, torch::kInt64);
+    for (int64_t i = 0; i < rank_batch_; ++i) labels[i] = items_[order_[b * rank_batch_ + i]].label;
+    return {cache_.index_select(0, idx), labels};
+  }
+  bool features() const override { return true; }
+
+ private:
+  torch::Tensor cache_;
+  const std::vector<data::Item>& items_;
+  const data::BatchLoader& loader_;
+  int64_t rank_batch_;
+  std::vector<int64_t> order_;
+};
+
+// The recipe as a sequence of named steps: set up (run directory, data, model, optimizer, resume),
+// then per epoch the optimizer steps, dev scoring and the checkpoints. Rank 0 writes the run
+// directory; every rank reads it on --resume.
+class Trainer {
+ public:
+  explicit Trainer(const TrainOptions& options)
+      : o_(options), tc_(options.config.train), run_(options.out_dir), writer_(options.dist.rank == 0) {}
+  // Sets up, trains the epochs still to do, and returns summary.json's content.
+  nlohmann::json Run();
+
+ private:
+  void PrepareRunDirectory();
+  void LoadData();
+  void WriteRunFiles();
+  void BuildModel();
+  void ResumeFromLastCheckpoint();
+  void BuildBatchSources();
+  void RunEpoch(int epoch);
+  double OptimizerStep(const torch::Tensor& inputs, const torch::Tensor& labels, int epoch);
+  void FinishEpoch(int epoch, double train_loss, double seconds);
+  void SaveEpoch(const rundir::EpochRow& row);
+  void SaveLastCheckpoint(const Progress& p);
+  int AgreedInterrupt(const std::string& where) const;
+  Interrupted InterruptedAt(int signal, const std::string& where) const;
+  rundir::Summary MakeSummary() const;
+
+  const TrainOptions& o_;
+  const TrainConfig& tc_;
+  const rundir::RunDirectory run_;
+  const bool writer_;
+  bool resume_from_last_ = false;
+  int threads_ = 0;
+  torch::Device device_ = torch::kCPU;
+  int micro_batches_ = 1;     // world_size x grad_accum: the step's batch is split over them
+  int64_t rank_batch_ = 0;    // this rank's share of the step's batch
+  int64_t num_batches_ = 0;   // optimizer steps per epoch
+  data::Dataset train_ds_, dev_ds_;
+  std::vector<data::Item> train_items_;
+  std::unique_ptr<Distributed> dist_;
+  model::Countermeasure net_{nullptr};
+  std::unique_ptr<Adam> adam_;
+  std::vector<torch::Tensor> trainable_;
+  std::unique_ptr<FirstMicroBatchBuffers> bn_buffers_;
+  torch::Tensor class_weights_;
+  std::unique_ptr<data::BatchLoader> train_loader_, dev_loader_;
+  std::unique_ptr<BatchSource> batches_;
+  FaultHooks faults_;
+  nlohmann::json checkpoint_meta_;  // what every checkpoint records besides its progress
+  Progress progress_;
+  std::optional<rundir::Summary> summary_;
+};
+
+nlohmann::json Trainer::Run() {
+  PrepareRunDirectory();
+  threads_ = model::ConfigureThreads(ThreadsForRank(tc_.threads, o_.dist));
+  device_ = model::ParseDevice(DeviceForRank(tc_.device, o_.dist));
+  micro_batches_ = o_.dist.world_size * tc_.grad_accum;
+  if (tc_.batch_size % micro_batches_ != 0)
+    Fail(Format("batch_size %d does not split over world size %d x grad_accum %d micro-batches: make it a "
+                "multiple of %d", tc_.batch_size, o_.dist.world_size, tc_.grad_accum, micro_batches_));
+  rank_batch_ = tc_.batch_size / o_.dist.world_size;
+  LoadData();  // a config/data mismatch stops before anything is written or trained
+  dist_ = Distributed::Create(o_.dist, device_);
+  WriteRunFiles();
+  BuildModel();
+  ResumeFromLastCheckpoint();
+  BuildBatchSources();
+  faults_ = FaultHooks::FromEnvironment(dist_->rank());
+
+  InterruptGuard interrupt_guard;
+  for (int epoch = progress_.epoch + 1; epoch <= tc_.num_epochs; ++epoch) RunEpoch(epoch);
+  dist_->Barrier("finishing (rank 0 writes the last files)");
+  // No epoch left to train (a finished run resumed): the summary is the one on disk.
+  return (summary_ ? *summary_ : rundir::ReadSummary(run_)).ToJson();
+}
+
+// Refuses a folder that holds another run (or logs without a checkpoint), and a resume under
+// another config; clears what a kill left while a checkpoint was being written.
+void Trainer::PrepareRunDirectory() {
+  if (writer_) MakeDirs(run_.dir());
+  resume_from_last_ = o_.resume && FileExists(run_.last_checkpoint());
+  const bool has_logs = FileExists(run_.epochs());
+  if (!o_.resume && (FileExists(run_.last_checkpoint()) || has_logs))
+    FailAt(run_.dir(), 0, "already holds a run: pass --resume to continue it, or choose another --out");
+  if (o_.resume && !resume_from_last_ && has_logs) FailAt(run_.dir(), 0, "has logs but no last.pth to resume from");
+  if (o_.resume && FileExists(run_.config())) {
+    // Re-emitted, so that a config.yaml written before a key existed compares with its default.
+    const std::string saved = ToYaml(ParseConfig(ReadFile(run_.config()), run_.config()));
+    if (saved != ToYaml(o_.config))
+      FailAt(run_.config(), 0, "the run was started with another config; resume with the same config and flags");
+  }
+  if (o_.resume && writer_) RemoveStaleTempFiles(run_.dir());
+}
+
+void Trainer::LoadData() {
+  train_ds_ = LoadSplit(o_, data::Split::kTrain);
+  dev_ds_ = LoadSplit(o_, data::Split::kDev);
+  train_items_ = Subset(train_ds_.items, tc_.max_train_items, tc_.seed);
+}
+
+void Trainer::WriteRunFiles() {
+  if (!writer_) return;
+  WriteFileAtomic(run_.config(), ToYaml(o_.config));
+  if (o_.resume && FileExists(run_.run_info())) return;  // how the run was first started
+  rundir::RunInfo info;
+  info.seed = tc_.seed;
+  info.command = o_.command_line;
+  info.versions = Versions();
+  info.device = tc_.device;
+  info.threads = threads_;
+  info.data_root = std::filesystem::absolute(o_.data_root).lexically_normal().string();
+  info.train_items = static_cast<int64_t>(train_items_.size());
+  info.dev_items = static_cast<int64_t>(dev_ds_.items.size());
+  info.world_size = dist_->world_size();
+  info.dist_backend = dist_->backend();
+  rundir::WriteRunInfo(run_, info);
+}
+
+void Trainer::BuildModel() {
+  torch::manual_seed(static_cast<uint64_t>(tc_.seed));  // the seed fixes the initialisation
+  net_ = model::CreateModel(o_.config.model);
+  net_->to(device_);
+  if (tc_.cache_front_end && !net_->HasFixedFrontEnd())
+    FailAt(o_.config.source, 0, "cache_front_end: " + net_->Name() +
+                                    " has no fixed front end in this configuration (freq_aug changes it every step)");
+  adam_ = std::make_unique<Adam>(net_->NamedTrainableParameters(),
+                                 AdamOptions{tc_.lr, tc_.betas[0], tc_.betas[1], tc_.eps, tc_.weight_decay});
+  checkpoint_meta_ = {{"format", "antispoof-checkpoint-1"},
+                      {"config_yaml", ToYaml(o_.config)},
+                      {"seed", tc_.seed},
+                      {"versions", Versions()}};
+}
+
+// Every rank loads last.pth (weights, optimizer, progress) and starts from rank 0's state; the logs
+// are cut back to where the checkpoint stands.
+void Trainer::ResumeFromLastCheckpoint() {
+  const std::string last = run_.last_checkpoint();
+  if (resume_from_last_) {
+    pth::Checkpoint ckpt = pth::ReadCheckpoint(last);
+    model::LoadStateDict(*net_, ckpt.tensors, last);
+    adam_->LoadState(ckpt.extra_tensors, last);
+    nlohmann::json meta = nlohmann::json::parse(ckpt.metadata_json, nullptr, false);
+    if (meta.is_discarded()) FailAt(last, 0, "checkpoint metadata is not valid JSON");
+    progress_ = ProgressFrom(meta.value("progress", nlohmann::json::object()), last);
+    std::fprintf(stderr, "resuming %s after epoch %d (iteration %lld)\n", run_.dir().c_str(), progress_.epoch,
+                 static_cast<long long>(progress_.iteration));
+    if (progress_.batch_in_epoch > 0)
+      std::fprintf(stderr, "continuing epoch %d at batch %lld\n", progress_.epoch + 1,
+                   static_cast<long long>(progress_.batch_in_epoch + 1));
+  }
+  dist_->CheckSame({static_cast<double>(progress_.epoch), static_cast<double>(progress_.iteration),
+                    static_cast<double>(progress_.batch_in_epoch)},
+                   "the epoch and iteration resumed from (every rank reads " + last +
+                       ": a shared file system, or a copy on every host)");
+  BroadcastModel(*dist_, *net_, false);
+  if (writer_) rundir::TruncateLogs(run_, progress_.epoch, progress_.iteration);
+}
+
+void Trainer::BuildBatchSources() {
+  data::LoaderOptions lo;
+  lo.batch_size = rank_batch_;
+  lo.shuffle = true;
+  lo.seed = static_cast<uint64_t>(tc_.seed);
+  lo.drop_last = true;
+  lo.num_workers = tc_.num_workers;
+  lo.nb_samp = o_.config.model.nb_samp;
+  lo.decode = o_.decode;
+  lo.rank = dist_->rank();
+  lo.world_size = dist_->world_size();
+  train_loader_ = std::make_unique<data::BatchLoader>(train_items_, lo);
+  num_batches_ = train_loader_->NumBatches();
+  if (num_batches_ == 0)
+    Fail(Format("the training split has %zu utterances, fewer than one batch of %d (the last partial "
+                "batch is dropped as in the reference)", train_items_.size(), tc_.batch_size));
+  data::LoaderOptions dev_lo = lo;
+  dev_lo.batch_size = tc_.batch_size;
+  dev_lo.shuffle = false;
+  dev_lo.drop_last = false;
+  dev_loader_ = std::make_unique<data::BatchLoader>(dev_ds_.items, dev_lo);
+  if (tc_.cache_front_end)
+    batches_ = std::make_unique<CachedFeatureBatches>(PrecomputeFrontEnd(*net_, train_items_, lo, device_),
+                                                      train_items_, *train_loader_, rank_batch_);
+  else
+    batches_ = std::make_unique<LoaderBatches>(*train_loader_);
+  class_weights_ = torch::tensor({tc_.class_weights[0], tc_.class_weights[1]}, torch::kFloat32).to(device_);
+  for (const auto& [name, p] : net_->NamedTrainableParameters()) trainable_.push_back(p);
+  bn_buffers_ = std::make_unique<FirstMicroBatchBuffers>(*net_);
+  if (progress_.batch_in_epoch >= num_batches_)
+    FailAt(run_.last_checkpoint(), 0, Format("checkpoint stands at batch %lld of an epoch of %lld batches",
+                                             static_cast<long long>(progress_.batch_in_epoch),
+                                             static_cast<long long>(num_batches_)));
+}
+
+void Trainer::RunEpoch(int epoch) {
+  const int64_t first_batch = progress_.batch_in_epoch;  // > 0 when resuming mid-epoch
+  const auto t0 = Clock::now() - std::chrono::duration_cast<Clock::duration>(
+                                     std::chrono::duration<double>(progress_.epoch_seconds));
+  net_->train();
+  double loss_sum = progress_.epoch_loss_sum;
+  int64_t n_batches = first_batch;
+  progress_.batch_in_epoch = 0;
+  progress_.epoch_loss_sum = 0;
+  progress_.epoch_seconds = 0;
+  ProgressBar bar(Format("epoch %d/%d", epoch, tc_.num_epochs), num_batches_ * rank_batch_, "utt");
+  if (first_batch > 0) bar.Add(first_batch * rank_batch_);
+  batches_->StartEpoch(epoch, first_batch);
+  for (int64_t b = first_batch; b < num_batches_; ++b) {
+    auto [inputs, labels] = batches_->Next(b);
+    const double loss = OptimizerStep(inputs, labels, epoch);
+    ++n_batches;
+    loss_sum += loss;
+    if (writer_ && progress_.iteration % tc_.log_every == 0)
+      rundir::AppendIteration(run_, {epoch, progress_.iteration, loss, loss_sum / n_batches});
+    bar.SetPostfix(Format("loss %.4f", loss_sum / n_batches));
+    bar.Add(rank_batch_);
+    faults_.AfterOptimizerStep(progress_.iteration);
+    const int signal = AgreedInterrupt(Format("after iteration %lld", static_cast<long long>(progress_.iteration)));
+    if (signal != 0 && b + 1 < num_batches_) {
+      // A mid-epoch checkpoint: --resume continues with batch b + 1 of this epoch.
+      bar.Finish();
+      Progress mid = progress_;
+      mid.batch_in_epoch = b + 1;
+      mid.epoch_loss_sum = loss_sum;
+      mid.epoch_seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+      if (writer_) SaveLastCheckpoint(mid);
+      throw InterruptedAt(signal, Format("in epoch %d after batch %lld of %lld (iteration %lld)", epoch,
+                                         static_cast<long long>(b + 1), static_cast<long long>(num_batches_),
+                                         static_cast<long long>(progress_.iteration)));
+    }
+  }
+  bar.Finish();
+  FinishEpoch(epoch, loss_sum / n_batches, std::chrono::duration<double>(Clock::now() - t0).count());
+}
+
+// One optimizer step over this rank's batch: its micro-batches' gradients accumulate, the loss and
+// gradients are averaged over ranks x micro-batches (docs/distributed.md), then Adam steps.
+// Returns the step's loss.
+double Trainer::OptimizerStep(const torch::Tensor& inputs, const torch::Tensor& labels, int epoch) {
+  const int64_t step = progress_.iteration + 1;
+  const std::string step_name = Format("iteration %lld", static_cast<long long>(step));
+  adam_->ZeroGrad();
+  double loss_value = 0;
+  for (int m = 0; m < tc_.grad_accum; ++m) {
+    torch::Tensor x = MicroBatch(inputs, m, tc_.grad_accum).to(device_);
+    SeedMicroBatch(tc_.seed, step, dist_->rank() + dist_->world_size() * m);
+    torch::Tensor outputs = batches_->features() ? net_->ForwardFromFrontEnd(x) : net_->forward(x);
+    torch::Tensor loss = WeightedCrossEntropy(net_->LogProbabilities(outputs),
+                                              MicroBatch(labels, m, tc_.grad_accum).to(device_), class_weights_);
+    loss_value += loss.item<double>();
+    loss.backward();
+    // After backward: the graph holds the running statistics it was built with.
+    if (tc_.grad_accum > 1) m == 0 ? bn_buffers_->Keep() : bn_buffers_->Restore();
+  }
+  loss_value = dist_->AllReduceSum(loss_value, "summing the loss of " + step_name) / micro_batches_;
+  if (!std::isfinite(loss_value))
+    Fail(Format("non-finite training loss (%g) at epoch %d, iteration %lld: stopping; %s keeps the "
+                "last good epoch (%d)", loss_value, epoch, static_cast<long long>(step),
+                run_.last_checkpoint().c_str(), progress_.epoch));
+  std::vector<torch::Tensor> grads;
+  for (const auto& p : trainable_)
+    if (p.grad().defined()) grads.push_back(p.grad());
+  dist_->AllReduceMean(grads, micro_batches_, "averaging the gradients of " + step_name);
+  adam_->set_lr(tc_.LearningRate(step, num_batches_ * tc_.num_epochs));
+  adam_->Step();
+  progress_.iteration = step;
+  return loss_value;
+}
+
+// Scores dev (rank 0's BatchNorm statistics on every rank, each rank its shard), selects the best
+// epoch, and saves the epoch; stops here when an interrupt is pending.
+void Trainer::FinishEpoch(int epoch, double train_loss, double seconds_before_dev) {
+  const auto t0 = Clock::now();
+  BroadcastModel(*dist_, *net_, true);
+  infer::ScoringResult dev = ScoreSharded(*dist_, *net_, *dev_loader_, device_, "dev", tc_.class_weights);
+  std::vector<double> bona, spoof;
+  for (const auto& it : dev.items) (it.label == 1 ? bona : spoof).push_back(it.score);
+  rundir::EpochRow row;
+  row.epoch = epoch;
+  row.train_loss = train_loss;
+  row.dev_loss = dev.weighted_loss;
+  row.dev_eer = metrics::ComputeEer(bona, spoof).eer;
+  row.dev_acc = infer::Accuracy(dev.items);
+  row.seconds = seconds_before_dev + std::chrono::duration<double>(Clock::now() - t0).count();
+  progress_.train_time_s += row.seconds;
+  progress_.epoch = epoch;
+  dist_->CheckSame({row.train_loss, row.dev_loss, row.dev_eer, row.dev_acc}, Format("the metrics of epoch %d", epoch));
+  if (row.dev_eer < progress_.best_dev_eer) {
+    progress_.best_dev_eer = row.dev_eer;
+    progress_.best_epoch = epoch;
+  }
+  summary_ = MakeSummary();
+  const int signal = AgreedInterrupt(Format("after epoch %d", epoch));
+  if (writer_) SaveEpoch(row);
+  if (signal != 0 && epoch < tc_.num_epochs) throw InterruptedAt(signal, Format("at the end of epoch %d", epoch));
+}
+
+// Rank 0: the epoch's log row, best.pth when it is the best so far, last.pth, summary.json.
+void Trainer::SaveEpoch(const rundir::EpochRow& row) {
+  rundir::AppendEpoch(run_, row);
+  std::fprintf(stderr, "epoch %d: train loss %.4f, dev loss %.4f, dev EER %.2f %%, dev acc %.2f %% (%s)\n",
+               row.epoch, row.train_loss, row.dev_loss, 100 * row.dev_eer, 100 * row.dev_acc,
+               FormatDuration(row.seconds).c_str());
+  if (progress_.best_epoch == row.epoch) {
+    nlohmann::json meta = checkpoint_meta_;
+    meta["progress"] = ProgressJson(progress_);
+    model::SaveWeights(*net_, run_.best_checkpoint(), meta.dump());
+  }
+  SaveLastCheckpoint(progress_);
+  rundir::WriteSummary(run_, *summary_);
+}
+
+void Trainer::SaveLastCheckpoint(const Progress& p) {
+  nlohmann::json meta = checkpoint_meta_;
+  meta["progress"] = ProgressJson(p);
+  pth::Checkpoint last;
+  last.tensors = model::StateDictOf(*net_);
+  last.extra_tensors = adam_->State();
+  last.metadata_json = meta.dump();
+  pth::WriteCheckpoint(run_.last_checkpoint(), last);
+}
+
+// The pending interrupt, agreed over the ranks: every rank stops at the same point when any of them
+// was interrupted (SIGINT for the ranks that were not).
+int Trainer::AgreedInterrupt(const std::string& where) const {
+  int signal = PendingInterrupt();
+  if (o_.dist.world_size > 1 &&
+      dist_->AllReduceSum(signal != 0 ? 1.0 : 0.0, "checking for an interrupt " + where) > 0 && signal == 0)
+    signal = SIGINT;
+  return signal;
+}
+
+Interrupted Trainer::InterruptedAt(int signal, const std::string& where) const {
+  std::string resume = o_.command_line;
+  if (resume.find(" --resume") == std::string::npos) resume += " --resume";
+  return Interrupted(Format("interrupted by %s %s: saved %s; continue with:\n  %s", SignalName(signal),
+                            where.c_str(), run_.last_checkpoint().c_str(), resume.c_str()),
+                     128 + signal);
+}
+
+rundir::Summary Trainer::MakeSummary() const {
+  rundir::Summary s;
+  s.best_epoch = progress_.best_epoch;
+  s.best_dev_eer = progress_.best_dev_eer;
+  s.epochs_done = progress_.epoch;
+  s.total_train_time_s = progress_.train_time_s;
+  for (const auto& p : net_->parameters()) s.parameters += p.numel();
+  s.seed = tc_.seed;
+  s.model_name = net_->Name();
+  return s;
 }
 
 }  // namespace
@@ -161,289 +549,12 @@ torch::Tensor WeightedCrossEntropy(const torch::Tensor& log_probs, const torch::
   return torch::nll_loss(log_probs, labels, class_weights);
 }
 
-nlohmann::json Train(const TrainOptions& o) {
-  const Config& config = o.config;
-  const TrainConfig& tc = config.train;
-  namespace fs = std::filesystem;
-  const std::string dir = o.out_dir;
-  const std::string last_path = dir + "/last.pth", best_path = dir + "/best.pth";
-  const std::string train_log = dir + "/train_log.csv", epochs_csv = dir + "/epochs.csv";
+nlohmann::json Train(const TrainOptions& options) { return Trainer(options).Run(); }
 
-  // Rank 0 writes the run directory; every rank reads it (--resume).
-  const bool writer = o.dist.rank == 0;
-  if (writer) MakeDirs(dir);
-  const bool has_last = FileExists(last_path);
-  if (!o.resume && (has_last || FileExists(epochs_csv)))
-    FailAt(dir, 0, "already holds a run: pass --resume to continue it, or choose another --out");
-  if (o.resume && !has_last && FileExists(epochs_csv))
-    FailAt(dir, 0, "has logs but no last.pth to resume from");
-  if (o.resume && FileExists(dir + "/config.yaml")) {
-    // Re-emitted, so that a config.yaml written before a key existed compares with its default.
-    std::string saved = ToYaml(ParseConfig(ReadFile(dir + "/config.yaml"), dir + "/config.yaml"));
-    if (saved != ToYaml(config))
-      FailAt(dir + "/config.yaml", 0,
-             "the run was started with another config; resume with the same config and flags");
-  }
-
-  if (o.resume && writer) RemoveStaleTempFiles(dir);  // left by a kill while a checkpoint was written
-  const int threads = model::ConfigureThreads(ThreadsForRank(tc.threads, o.dist));
-  const torch::Device device = model::ParseDevice(DeviceForRank(tc.device, o.dist));
-  // One step's batch_size items are split over world_size ranks x grad_accum micro-batches.
-  const int micro_batches = o.dist.world_size * tc.grad_accum;
-  if (tc.batch_size % micro_batches != 0)
-    Fail(Format("batch_size %d does not split over world size %d x grad_accum %d micro-batches: make it a "
-                "multiple of %d", tc.batch_size, o.dist.world_size, tc.grad_accum, micro_batches));
-  const int64_t rank_batch = tc.batch_size / o.dist.world_size;
-
-  // Data first: a config/data mismatch stops before anything is written or trained.
-  data::Dataset train_ds = LoadSplit(o, data::Split::kTrain);
-  data::Dataset dev_ds = LoadSplit(o, data::Split::kDev);
-  std::vector<data::Item> train_items = Subset(train_ds.items, tc.max_train_items, tc.seed);
-
-  std::unique_ptr<Distributed> dist = Distributed::Create(o.dist, device);
-  if (writer) WriteFileAtomic(dir + "/config.yaml", ToYaml(config));
-  nlohmann::json run = {{"seed", tc.seed},
-                        {"command", o.command_line},
-                        {"versions", Versions()},
-                        {"device", tc.device},
-                        {"threads", threads},
-                        {"data_root", fs::absolute(o.data_root).lexically_normal().string()},
-                        {"train_items", train_items.size()},
-                        {"dev_items", dev_ds.items.size()},
-                        {"world_size", dist->world_size()},
-                        {"dist_backend", dist->backend()}};
-  if (writer && (!o.resume || !FileExists(dir + "/run.json"))) WriteJson(dir + "/run.json", run);
-
-  torch::manual_seed(static_cast<uint64_t>(tc.seed));
-  model::Countermeasure net = model::CreateModel(config.model);
-  net->to(device);
-  if (tc.cache_front_end && !net->HasFixedFrontEnd())
-    FailAt(config.source, 0, "cache_front_end: " + net->Name() +
-                                 " has no fixed front end in this configuration (freq_aug changes it every step)");
-  Adam adam(net->NamedTrainableParameters(), {tc.lr, tc.betas[0], tc.betas[1], tc.eps, tc.weight_decay});
-
-  Progress progress;
-  if (o.resume && has_last) {
-    pth::Checkpoint ckpt = pth::ReadCheckpoint(last_path);
-    model::LoadStateDict(*net, ckpt.tensors, last_path);
-    adam.LoadState(ckpt.extra_tensors, last_path);
-    nlohmann::json meta = nlohmann::json::parse(ckpt.metadata_json, nullptr, false);
-    if (meta.is_discarded()) FailAt(last_path, 0, "checkpoint metadata is not valid JSON");
-    progress = ProgressFrom(meta.value("progress", nlohmann::json::object()), last_path);
-    std::fprintf(stderr, "resuming %s after epoch %d (iteration %lld)\n", dir.c_str(), progress.epoch,
-                 static_cast<long long>(progress.iteration));
-    if (progress.batch_in_epoch > 0)
-      std::fprintf(stderr, "continuing epoch %d at batch %lld\n", progress.epoch + 1,
-                   static_cast<long long>(progress.batch_in_epoch + 1));
-  }
-  // Every rank starts from rank 0's state, and from the same checkpoint.
-  dist->CheckSame({static_cast<double>(progress.epoch), static_cast<double>(progress.iteration),
-                   static_cast<double>(progress.batch_in_epoch)},
-                  "the epoch and iteration resumed from (every rank reads " + last_path +
-                      ": a shared file system, or a copy on every host)");
-  BroadcastModel(*dist, *net, false);
-  if (writer) {
-    TruncateCsvToIteration(train_log, progress.iteration);
-    TruncateCsvToEpoch(epochs_csv, progress.epoch);
-  }
-
-  data::LoaderOptions lo;
-  lo.batch_size = rank_batch;
-  lo.shuffle = true;
-  lo.seed = static_cast<uint64_t>(tc.seed);
-  lo.drop_last = true;
-  lo.num_workers = tc.num_workers;
-  lo.nb_samp = config.model.nb_samp;
-  lo.decode = o.decode;
-  lo.rank = dist->rank();
-  lo.world_size = dist->world_size();
-  data::BatchLoader train_loader(train_items, lo);
-  if (train_loader.NumBatches() == 0)
-    Fail(Format("the training split has %zu utterances, fewer than one batch of %d (the last partial "
-                "batch is dropped as in the reference)", train_items.size(), tc.batch_size));
-  data::LoaderOptions dev_lo = lo;
-  dev_lo.batch_size = tc.batch_size;
-  dev_lo.shuffle = false;
-  dev_lo.drop_last = false;
-  data::BatchLoader dev_loader(dev_ds.items, dev_lo);
-
-  torch::Tensor cache;
-  if (tc.cache_front_end) cache = PrecomputeFrontEnd(*net, train_items, lo, device);
-  torch::Tensor class_weights =
-      torch::tensor({tc.class_weights[0], tc.class_weights[1]}, torch::kFloat32).to(device);
-  const char* kill_env = std::getenv(kKillHookEnv);
-  const char* kill_rank_env = std::getenv(kKillRankEnv);
-  const int64_t kill_at =
-      kill_env && (!kill_rank_env || std::atoi(kill_rank_env) == dist->rank()) ? std::atoll(kill_env) : -1;
-  std::vector<torch::Tensor> trainable;
-  for (const auto& [name, p] : net->NamedTrainableParameters()) trainable.push_back(p);
-  FirstMicroBatchBuffers bn_buffers(*net);
-  int64_t parameters = 0;
-  for (const auto& p : net->parameters()) parameters += p.numel();
-  nlohmann::json summary;
-
-  const int64_t batches = train_loader.NumBatches();
-  if (progress.batch_in_epoch >= batches)
-    FailAt(last_path, 0, Format("checkpoint stands at batch %lld of an epoch of %lld batches",
-                                static_cast<long long>(progress.batch_in_epoch), static_cast<long long>(batches)));
-  nlohmann::json meta_base = {{"format", "antispoof-checkpoint-1"},
-                              {"config_yaml", ToYaml(config)},
-                              {"seed", tc.seed},
-                              {"versions", Versions()}};
-  auto save_last = [&](const Progress& p) {
-    nlohmann::json meta = meta_base;
-    meta["progress"] = ProgressJson(p);
-    pth::Checkpoint last;
-    last.tensors = model::StateDictOf(*net);
-    last.extra_tensors = adam.State();
-    last.metadata_json = meta.dump();
-    pth::WriteCheckpoint(last_path, last);
-  };
-  // The pending interrupt, agreed over the ranks: every rank stops at the same point when any of them
-  // was interrupted (SIGINT for the ranks that were not).
-  auto agreed_interrupt = [&](const std::string& where) {
-    int signal = PendingInterrupt();
-    if (o.dist.world_size > 1 &&
-        dist->AllReduceSum(signal != 0 ? 1.0 : 0.0, "checking for an interrupt " + where) > 0 && signal == 0)
-      signal = SIGINT;
-    return signal;
-  };
-  auto interrupted = [&](int signal, const std::string& where) {
-    std::string resume = o.command_line;
-    if (resume.find(" --resume") == std::string::npos) resume += " --resume";
-    return Interrupted(Format("interrupted by %s %s: saved %s; continue with:\n  %s", SignalName(signal),
-                              where.c_str(), last_path.c_str(), resume.c_str()),
-                       128 + signal);
-  };
-  InterruptGuard interrupt_guard;
-  for (int epoch = progress.epoch + 1; epoch <= tc.num_epochs; ++epoch) {
-    const int64_t first_batch = progress.batch_in_epoch;
-    const auto t0 = Clock::now() - std::chrono::duration_cast<Clock::duration>(
-                                       std::chrono::duration<double>(progress.epoch_seconds));
-    net->train();
-    double loss_sum = progress.epoch_loss_sum;
-    int64_t n_batches = first_batch;
-    progress.batch_in_epoch = 0;
-    progress.epoch_loss_sum = 0;
-    progress.epoch_seconds = 0;
-    ProgressBar bar(Format("epoch %d/%d", epoch, tc.num_epochs), batches * rank_batch, "utt");
-    if (first_batch > 0) bar.Add(first_batch * rank_batch);
-    // The data order of epoch e is a pure function of (seed, e): a resumed run sees the same.
-    std::vector<int64_t> order;
-    if (cache.defined()) {
-      order = train_loader.EpochOrder(epoch);
-    } else {
-      train_loader.StartEpoch(epoch, first_batch);
-    }
-    for (int64_t b = first_batch; b < batches; ++b) {
-      torch::Tensor inputs, labels;
-      if (cache.defined()) {
-        auto idx = torch::from_blob(order.data() + b * rank_batch, {rank_batch}, torch::kInt64).clone();
-        labels = torch::empty({rank_batch}, torch::kInt64);
-        for (int64_t i = 0; i < rank_batch; ++i) labels[i] = train_items[order[b * rank_batch + i]].label;
-        inputs = cache.index_select(0, idx);
-      } else {
-        auto batch = train_loader.Next();
-        if (!batch) Fail("internal: the loader ended early");
-        labels = batch->labels;
-        inputs = batch->audio;
-      }
-      // The step's loss is the mean of its micro-batches' losses over ranks (docs/distributed.md).
-      adam.ZeroGrad();
-      double loss_value = 0;
-      for (int m = 0; m < tc.grad_accum; ++m) {
-        torch::Tensor x = MicroBatch(inputs, m, tc.grad_accum).to(device);
-        SeedMicroBatch(tc.seed, progress.iteration + 1, dist->rank() + dist->world_size() * m);
-        torch::Tensor log_probs =
-            net->LogProbabilities(cache.defined() ? net->ForwardFromFrontEnd(x) : net->forward(x));
-        torch::Tensor loss =
-            WeightedCrossEntropy(log_probs, MicroBatch(labels, m, tc.grad_accum).to(device), class_weights);
-        loss_value += loss.item<double>();
-        loss.backward();
-        // After backward: the graph holds the running statistics it was built with.
-        if (tc.grad_accum > 1) m == 0 ? bn_buffers.Keep() : bn_buffers.Restore();
-      }
-      const std::string step_name = Format("iteration %lld", static_cast<long long>(progress.iteration + 1));
-      loss_value = dist->AllReduceSum(loss_value, "summing the loss of " + step_name) / micro_batches;
-      if (!std::isfinite(loss_value))
-        Fail(Format("non-finite training loss (%g) at epoch %d, iteration %lld: stopping; %s keeps the "
-                    "last good epoch (%d)", loss_value, epoch, static_cast<long long>(progress.iteration + 1),
-                    last_path.c_str(), progress.epoch));
-      std::vector<torch::Tensor> grads;
-      for (const auto& p : trainable)
-        if (p.grad().defined()) grads.push_back(p.grad());
-      dist->AllReduceMean(grads, micro_batches, "averaging the gradients of " + step_name);
-      adam.set_lr(tc.LearningRate(progress.iteration + 1, batches * tc.num_epochs));
-      adam.Step();
-      ++progress.iteration;
-      ++n_batches;
-      loss_sum += loss_value;
-      if (writer && progress.iteration % tc.log_every == 0)
-        AppendCsvRow(train_log, kTrainLogHeader,
-                     Format("%d,%lld,%s,%s", epoch, static_cast<long long>(progress.iteration),
-                            Num(loss_value).c_str(), Num(loss_sum / n_batches).c_str()));
-      bar.SetPostfix(Format("loss %.4f", loss_sum / n_batches));
-      bar.Add(rank_batch);
-      if (progress.iteration == kill_at)
-        ::kill(::getpid(), std::getenv(kKillSignalEnv) ? std::atoi(std::getenv(kKillSignalEnv)) : SIGKILL);
-      const int signal = agreed_interrupt("after " + step_name);
-      if (signal != 0 && b + 1 < batches) {
-        bar.Finish();
-        Progress mid = progress;
-        mid.batch_in_epoch = b + 1;
-        mid.epoch_loss_sum = loss_sum;
-        mid.epoch_seconds = std::chrono::duration<double>(Clock::now() - t0).count();
-        if (writer) save_last(mid);
-        throw interrupted(signal, Format("in epoch %d after batch %lld of %lld (iteration %lld)", epoch,
-                                         static_cast<long long>(b + 1), static_cast<long long>(batches),
-                                         static_cast<long long>(progress.iteration)));
-      }
-    }
-    bar.Finish();
-    const double train_loss = loss_sum / n_batches;
-
-    // Rank 0's BatchNorm statistics on every rank, then each scores its shard of dev.
-    BroadcastModel(*dist, *net, true);
-    infer::ScoringResult dev = ScoreSharded(*dist, *net, dev_loader, device, "dev", tc.class_weights);
-    std::vector<double> bona, spoof;
-    for (const auto& it : dev.items) (it.label == 1 ? bona : spoof).push_back(it.score);
-    const double dev_eer = metrics::ComputeEer(bona, spoof).eer;
-    const double dev_acc = infer::Accuracy(dev.items);
-    const double seconds = std::chrono::duration<double>(Clock::now() - t0).count();
-    progress.train_time_s += seconds;
-    progress.epoch = epoch;
-    dist->CheckSame({train_loss, dev.weighted_loss, dev_eer, dev_acc}, Format("the metrics of epoch %d", epoch));
-    if (dev_eer < progress.best_dev_eer) {
-      progress.best_dev_eer = dev_eer;
-      progress.best_epoch = epoch;
-    }
-    summary = SummaryJson(progress, config, parameters, net->Name());
-    const int end_signal = agreed_interrupt(Format("after epoch %d", epoch));
-    const bool stop_now = end_signal != 0 && epoch < tc.num_epochs;
-    if (!writer) {
-      if (stop_now) throw interrupted(end_signal, Format("at the end of epoch %d", epoch));
-      continue;
-    }
-    AppendCsvRow(epochs_csv, kEpochsHeader,
-                 Format("%d,%s,%s,%s,%s,%.3f", epoch, Num(train_loss).c_str(), Num(dev.weighted_loss).c_str(),
-                        Num(dev_eer).c_str(), Num(dev_acc).c_str(), seconds));
-    std::fprintf(stderr, "epoch %d: train loss %.4f, dev loss %.4f, dev EER %.2f %%, dev acc %.2f %% (%s)\n",
-                 epoch, train_loss, dev.weighted_loss, 100 * dev_eer, 100 * dev_acc,
-                 FormatDuration(seconds).c_str());
-
-    nlohmann::json meta = meta_base;
-    if (progress.best_epoch == epoch) {
-      meta["progress"] = ProgressJson(progress);
-      model::SaveWeights(*net, best_path, meta.dump());
-    }
-    save_last(progress);
-
-    WriteJson(dir + "/summary.json", summary);
-    if (stop_now) throw interrupted(end_signal, Format("at the end of epoch %d", epoch));
-  }
-  dist->Barrier("finishing (rank 0 writes the last files)");
-  if (writer || summary.is_null()) return ReadJson(dir + "/summary.json");
-  return summary;
+nlohmann::json Versions() {
+  return {{"antispoof", Version()},
+          {"libtorch", model::LibTorchVersion()},
+          {"compiler", std::string(__VERSION__)}};
 }
 
 }  // namespace antispoof::train

@@ -36,12 +36,7 @@ torch::Tensor WeightedCrossEntropy(const torch::Tensor& log_probs, const torch::
 // last good epoch.
 nlohmann::json Train(const TrainOptions& options);
 
-// Test hook: when the environment variable ANTISPOOF_KILL_AT_ITERATION=N is set, the process
-// sends itself SIGKILL right after optimizer step N (global, 1-based), to test crash recovery.
-inline constexpr const char* kKillHookEnv = "ANTISPOOF_KILL_AT_ITERATION";
-// With ANTISPOOF_KILL_RANK=R as well, only rank R of a data-parallel run does so; with
-// ANTISPOOF_KILL_SIGNAL=S it sends signal S instead (SIGSTOP: a stalled rank).
-inline constexpr const char* kKillRankEnv = "ANTISPOOF_KILL_RANK";
-inline constexpr const char* kKillSignalEnv = "ANTISPOOF_KILL_SIGNAL";
+// {"antispoof", "libtorch", "compiler"}: the versions saved beside every result.
+nlohmann::json Versions();
 
 }  // namespace antispoof::train

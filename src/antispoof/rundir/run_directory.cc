@@ -1,0 +1,251 @@
+#include "antispoof/rundir/run_directory.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <optional>
+#include <sstream>
+
+#include "antispoof/common/error.h"
+#include "antispoof/common/files.h"
+#include "antispoof/common/strings.h"
+
+namespace antispoof::rundir {
+namespace {
+
+std::string Num(double v) { return Format("%.9g", v); }
+
+std::string JoinColumns(const std::vector<std::string>& columns) {
+  std::string out;
+  for (size_t i = 0; i < columns.size(); ++i) out += (i ? "," : "") + columns[i];
+  return out;
+}
+
+// The value of `key` when present (a missing key keeps `value`); an error naming the file and key
+// when it has another type.
+template <typename T>
+void ReadKey(const nlohmann::json& j, const char* key, T& value, const std::string& source) {
+  auto it = j.find(key);
+  if (it == j.end() || it->is_null()) return;
+  try {
+    value = it->get<T>();
+  } catch (const nlohmann::json::exception&) {
+    FailAt(source, 0, std::string("key '") + key + "' has the wrong type (" + it->type_name() + ")");
+  }
+}
+
+template <typename T>
+void RequireKey(const nlohmann::json& j, const char* key, T& value, const std::string& source) {
+  if (!j.contains(key) || j.at(key).is_null()) FailAt(source, 0, std::string("missing key '") + key + "'");
+  ReadKey(j, key, value, source);
+}
+
+void AppendCsvRow(const std::string& path, const std::vector<std::string>& columns, const std::string& row) {
+  const bool fresh = !FileExists(path);
+  FILE* f = std::fopen(path.c_str(), "a");
+  if (!f) FailAt(path, 0, "cannot open for appending");
+  if (fresh) std::fprintf(f, "%s\n", JoinColumns(columns).c_str());
+  std::fprintf(f, "%s\n", row.c_str());
+  if (std::fflush(f) != 0 || std::ferror(f)) {
+    std::fclose(f);
+    FailAt(path, 0, "write failed (disk full?)");
+  }
+  std::fclose(f);
+}
+
+// Keeps the header and the rows whose integer in column `column` (0-based) is <= max_value; rows
+// without that column, or with a non-integer there, are dropped.
+void TruncateCsvByColumn(const std::string& path, size_t column, int64_t max_value) {
+  if (!FileExists(path)) return;
+  std::istringstream in(ReadFile(path));
+  std::string line, out;
+  bool header = true;
+  while (std::getline(in, line)) {
+    if (header) {
+      out += line + "\n";
+      header = false;
+      continue;
+    }
+    size_t start = 0;
+    for (size_t c = 0; c < column && start != std::string::npos; ++c) {
+      start = line.find(',', start);
+      if (start != std::string::npos) ++start;
+    }
+    if (start == std::string::npos) continue;
+    const size_t end = line.find(',', start);
+    auto value = ParseInt(line.substr(start, end == std::string::npos ? std::string::npos : end - start));
+    if (value && *value <= max_value) out += line + "\n";
+  }
+  WriteFileAtomic(path, out);
+}
+
+std::vector<std::string> SplitCsvLine(const std::string& line) {
+  std::vector<std::string> fields;
+  size_t field_start = 0;
+  while (true) {
+    size_t comma = line.find(',', field_start);
+    fields.push_back(Trim(std::string_view(line).substr(
+        field_start, comma == std::string::npos ? std::string::npos : comma - field_start)));
+    if (comma == std::string::npos) return fields;
+    field_start = comma + 1;
+  }
+}
+
+std::vector<double> ParseCsvNumbers(const std::vector<std::string>& fields, const std::string& path, long line) {
+  std::vector<double> row;
+  for (const std::string& field : fields) {
+    if (field.empty()) {
+      row.push_back(std::nan(""));
+      continue;
+    }
+    std::optional<double> value = ParseDouble(field);
+    if (!value) FailAt(path, line, "not a number: '" + field + "'");
+    row.push_back(*value);
+  }
+  return row;
+}
+
+}  // namespace
+
+nlohmann::json RunInfo::ToJson() const {
+  return {{"seed", seed},           {"command", command},         {"versions", versions},
+          {"device", device},       {"threads", threads},         {"data_root", data_root},
+          {"train_items", train_items}, {"dev_items", dev_items}, {"world_size", world_size},
+          {"dist_backend", dist_backend}};
+}
+
+RunInfo RunInfo::FromJson(const nlohmann::json& j, const std::string& source) {
+  // Lenient about keys a run written by an older version lacks; strict about types.
+  RunInfo r;
+  ReadKey(j, "seed", r.seed, source);
+  ReadKey(j, "command", r.command, source);
+  if (j.contains("versions")) r.versions = j.at("versions");
+  ReadKey(j, "device", r.device, source);
+  ReadKey(j, "threads", r.threads, source);
+  ReadKey(j, "data_root", r.data_root, source);
+  ReadKey(j, "train_items", r.train_items, source);
+  ReadKey(j, "dev_items", r.dev_items, source);
+  ReadKey(j, "world_size", r.world_size, source);
+  ReadKey(j, "dist_backend", r.dist_backend, source);
+  return r;
+}
+
+nlohmann::json Summary::ToJson() const {
+  return {{"best_epoch", best_epoch},
+          {"best_dev_eer", best_dev_eer},
+          {"epochs_done", epochs_done},
+          {"total_train_time_s", total_train_time_s},
+          {"parameters", parameters},
+          {"seed", seed},
+          {"model_name", model_name}};
+}
+
+Summary Summary::FromJson(const nlohmann::json& j, const std::string& source) {
+  Summary s;
+  RequireKey(j, "best_epoch", s.best_epoch, source);
+  RequireKey(j, "best_dev_eer", s.best_dev_eer, source);
+  RequireKey(j, "epochs_done", s.epochs_done, source);
+  RequireKey(j, "total_train_time_s", s.total_train_time_s, source);
+  ReadKey(j, "parameters", s.parameters, source);
+  ReadKey(j, "seed", s.seed, source);
+  ReadKey(j, "model_name", s.model_name, source);
+  return s;
+}
+
+const std::vector<std::string>& EpochRow::Columns() {
+  static const std::vector<std::string> columns = {"epoch",   "train_loss", "dev_loss",
+                                                   "dev_eer", "dev_acc",    "seconds"};
+  return columns;
+}
+
+std::string EpochRow::ToCsv() const {
+  return Format("%d,%s,%s,%s,%s,%.3f", epoch, Num(train_loss).c_str(), Num(dev_loss).c_str(),
+                Num(dev_eer).c_str(), Num(dev_acc).c_str(), seconds);
+}
+
+const std::vector<std::string>& IterationRow::Columns() {
+  static const std::vector<std::string> columns = {"epoch", "iteration", "loss", "running_loss"};
+  return columns;
+}
+
+std::string IterationRow::ToCsv() const {
+  return Format("%d,%lld,%s,%s", epoch, static_cast<long long>(iteration), Num(loss).c_str(),
+                Num(running_loss).c_str());
+}
+
+void WriteRunInfo(const RunDirectory& run, const RunInfo& info) { WriteJsonFile(run.run_info(), info.ToJson()); }
+
+RunInfo ReadRunInfo(const RunDirectory& run) {
+  return RunInfo::FromJson(ReadJsonObject(run.run_info()), run.run_info());
+}
+
+void WriteSummary(const RunDirectory& run, const Summary& summary) {
+  WriteJsonFile(run.summary(), summary.ToJson());
+}
+
+Summary ReadSummary(const RunDirectory& run) {
+  return Summary::FromJson(ReadJsonObject(run.summary()), run.summary());
+}
+
+void AppendEpoch(const RunDirectory& run, const EpochRow& row) {
+  AppendCsvRow(run.epochs(), EpochRow::Columns(), row.ToCsv());
+}
+
+void AppendIteration(const RunDirectory& run, const IterationRow& row) {
+  AppendCsvRow(run.train_log(), IterationRow::Columns(), row.ToCsv());
+}
+
+void TruncateLogs(const RunDirectory& run, int last_epoch, int64_t last_iteration) {
+  TruncateCsvByColumn(run.train_log(), 1, last_iteration);
+  TruncateCsvByColumn(run.epochs(), 0, last_epoch);
+}
+
+std::vector<double> CsvTable::Column(const std::string& name) const {
+  auto it = std::find(header.begin(), header.end(), name);
+  if (it == header.end()) FailAt(path, 1, "no column '" + name + "'");
+  const size_t index = static_cast<size_t>(it - header.begin());
+  std::vector<double> out;
+  out.reserve(rows.size());
+  for (const auto& row : rows) out.push_back(row[index]);
+  return out;
+}
+
+CsvTable ReadCsvTable(const std::string& path, const std::vector<std::string>& required) {
+  CsvTable table;
+  table.path = path;
+  const std::string text = ReadFile(path);
+  size_t start = 0;
+  long line_number = 0;
+  while (start < text.size()) {
+    size_t end = text.find('\n', start);
+    if (end == std::string::npos) end = text.size();
+    std::string line = Trim(std::string_view(text).substr(start, end - start));
+    start = end + 1;
+    ++line_number;
+    if (line.empty()) continue;
+    std::vector<std::string> fields = SplitCsvLine(line);
+    if (table.header.empty()) {
+      table.header = std::move(fields);
+      continue;
+    }
+    if (fields.size() != table.header.size())
+      FailAt(path, line_number, Format("%zu fields; the header has %zu", fields.size(), table.header.size()));
+    table.rows.push_back(ParseCsvNumbers(fields, path, line_number));
+  }
+  if (table.header.empty()) FailAt(path, 0, "empty file: expected a header row");
+  for (const std::string& name : required) table.Column(name);
+  return table;
+}
+
+nlohmann::json ReadJsonObject(const std::string& path) {
+  nlohmann::json json = nlohmann::json::parse(ReadFile(path), nullptr, /*allow_exceptions=*/false);
+  if (json.is_discarded()) FailAt(path, 0, "not valid JSON");
+  if (!json.is_object()) FailAt(path, 0, "not a JSON object");
+  return json;
+}
+
+void WriteJsonFile(const std::string& path, const nlohmann::json& value) {
+  WriteFileAtomic(path, value.dump(2) + "\n");
+}
+
+}  // namespace antispoof::rundir
