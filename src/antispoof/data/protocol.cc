@@ -5,6 +5,7 @@
 #include "antispoof/common/error.h"
 #include "antispoof/common/files.h"
 #include "antispoof/common/strings.h"
+#include "antispoof/common/text_lines.h"
 
 namespace antispoof::data {
 
@@ -45,16 +46,7 @@ Protocol ParseProtocol(std::string_view text, const std::string& path, ProtocolF
   protocol.path = path;
   protocol.format = format;
   std::unordered_map<std::string, long> seen;
-  long line_no = 0;
-  size_t pos = 0;
-  while (pos < text.size()) {
-    size_t end = text.find('\n', pos);
-    if (end == std::string_view::npos) end = text.size();
-    std::string_view line = text.substr(pos, end - pos);
-    pos = end + 1;
-    ++line_no;
-    std::vector<std::string> f = SplitFields(line);
-    if (f.empty()) continue;
+  ForEachFieldLine(text, [&](long line_no, const std::vector<std::string>& f) {
     if (protocol.format == ProtocolFormat::kAuto) {
       switch (f.size()) {
         case 5: protocol.format = ProtocolFormat::kCm5; break;
@@ -105,7 +97,7 @@ Protocol ParseProtocol(std::string_view text, const std::string& path, ProtocolF
              Format("duplicate utterance %s (first on line %ld)", e.utt.c_str(), it->second));
     }
     protocol.entries.push_back(std::move(e));
-  }
+  });
   if (protocol.entries.empty()) FailAt(path, 0, "protocol has no entries");
   protocol.has_keys = protocol.format != ProtocolFormat::kTrialList;
   return protocol;

@@ -5,7 +5,7 @@
 #include "antispoof/common/error.h"
 #include "antispoof/common/files.h"
 #include "antispoof/common/strings.h"
-#include "antispoof/metrics/text_lines.h"
+#include "antispoof/common/text_lines.h"
 
 namespace antispoof::metrics {
 

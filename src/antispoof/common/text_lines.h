@@ -6,7 +6,7 @@
 #include <string_view>
 #include <vector>
 
-namespace antispoof::metrics {
+namespace antispoof {
 
 // Calls `on_line(line_number, fields)` for every line that has at least one field. Line numbers
 // are 1-based and count empty lines too. A UTF-8 BOM anywhere (files joined with `cat`) separates
@@ -17,4 +17,4 @@ void ForEachFieldLine(std::string_view text,
 // "a, b, c" of the first `limit` items, then " (and N more)".
 std::string JoinFirst(const std::vector<std::string>& items, size_t limit = 5);
 
-}  // namespace antispoof::metrics
+}  // namespace antispoof

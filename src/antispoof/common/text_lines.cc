@@ -1,8 +1,8 @@
-#include "antispoof/metrics/text_lines.h"
+#include "antispoof/common/text_lines.h"
 
 #include "antispoof/common/strings.h"
 
-namespace antispoof::metrics {
+namespace antispoof {
 
 void ForEachFieldLine(std::string_view text,
                       const std::function<void(long, const std::vector<std::string>&)>& on_line) {
@@ -28,4 +28,4 @@ std::string JoinFirst(const std::vector<std::string>& items, size_t limit) {
   return out;
 }
 
-}  // namespace antispoof::metrics
+}  // namespace antispoof
