@@ -70,45 +70,49 @@ std::string TimeText(const json& agg) {
   return out;
 }
 
-}  // namespace
-
-std::string FormatReportMarkdown(const ExperimentSpec& spec, const json& results,
-                                 const std::vector<std::string>& plots) {
-  const json& runs = results["runs"];
-  const std::vector<std::string> order = results["run_order"].get<std::vector<std::string>>();
+// Title and the line that names the baseline.
+std::string HeaderSection(const ExperimentSpec& spec, const std::vector<std::string>& order) {
   const std::string& base = order.front();
   std::string md = "# Experiment report: " + spec.dataset + "\n\n";
   md += "Runs: " + std::to_string(order.size()) + "; `" + base +
         "` is the baseline every variant is compared with. Test = the " + spec.dataset +
         " evaluation set; validation = its development set. Values are mean ± sample std (n - 1) "
         "over seeds; a single seed shows no ± term.\n\n";
+  return md;
+}
 
+// Each run's config file and what the experiment changed in it; "" when no run records either.
+std::string RecipeSection(const json& runs, const std::vector<std::string>& order) {
   bool any_recipe = false;
   for (const std::string& name : order) {
     const json& run = runs[name];
     any_recipe = any_recipe || !run.value("config", std::string()).empty() ||
                  !run.value("recipe_changes", json::array()).empty();
   }
-  if (any_recipe) {
-    md += "## Recipe\n\nEach run trains its config file with the changes listed (the experiment's `set`, "
-          "`epochs` and `threads`; the seed is per row below). Every other key is as in the file.\n\n"
-          "| run | config | changed from the config (config → this experiment) |\n|---|---|---|\n";
-    for (const std::string& name : order) {
-      const json& run = runs[name];
-      std::string changes;
-      for (const json& c : run.value("recipe_changes", json::array())) {
-        if (!changes.empty()) changes += "; ";
-        changes += "`" + c.value("key", std::string()) + "` " + c.value("config", std::string()) + " → " +
-                   c.value("run", std::string());
-      }
-      const std::string config = run.value("config", std::string());
-      md += "| " + Cell(name) + " | " + (config.empty() ? "n/a" : "`" + Cell(config) + "`") + " | " +
-            (changes.empty() ? "none" : Cell(changes)) + " |\n";
+  if (!any_recipe) return "";
+  std::string md =
+      "## Recipe\n\nEach run trains its config file with the changes listed (the experiment's `set`, "
+      "`epochs` and `threads`; the seed is per row below). Every other key is as in the file.\n\n"
+      "| run | config | changed from the config (config → this experiment) |\n|---|---|---|\n";
+  for (const std::string& name : order) {
+    const json& run = runs[name];
+    std::string changes;
+    for (const json& c : run.value("recipe_changes", json::array())) {
+      if (!changes.empty()) changes += "; ";
+      changes += "`" + c.value("key", std::string()) + "` " + c.value("config", std::string()) + " → " +
+                 c.value("run", std::string());
     }
-    md += "\n";
+    const std::string config = run.value("config", std::string());
+    md += "| " + Cell(name) + " | " + (config.empty() ? "n/a" : "`" + Cell(config) + "`") + " | " +
+          (changes.empty() ? "none" : Cell(changes)) + " |\n";
   }
+  md += "\n";
+  return md;
+}
 
-  md += "## Comparison\n\n";
+// One row per run: accuracy, EER, min t-DCF and the cost figures, then how they were measured.
+std::string ComparisonSection(const json& runs, const std::vector<std::string>& order) {
+  std::string md = "## Comparison\n\n";
   md +=
       "| run | description | seeds | test accuracy (%) | test EER (%) | test EER 95% CI "
       "(bootstrap, %) | min t-DCF legacy | min t-DCF revised | best val EER (%) | parameters | "
@@ -159,9 +163,14 @@ std::string FormatReportMarkdown(const ExperimentSpec& spec, const json& results
   }
   for (const std::string& note : bench_notes) md += note;
   for (const std::string& note : tdcf_notes) md += "\nmin t-DCF n/a: " + note + "\n";
+  return md;
+}
 
+// The bootstrap settings and one row per run and seed.
+std::string UncertaintySection(const json& results, const std::vector<std::string>& order) {
+  const json& runs = results["runs"];
   const json& boot = results["bootstrap"];
-  md += "\n## Uncertainty\n\n";
+  std::string md = "\n## Uncertainty\n\n";
   if (boot["samples"].get<int>() > 0) {
     md += Format(
         "Bootstrap: %d replicates, generator seed %llu; bona fide and spoof test trials "
@@ -191,70 +200,100 @@ std::string FormatReportMarkdown(const ExperimentSpec& spec, const json& results
             FormatDuration(entry["total_train_time"].get<double>()) + " |\n";
     }
   }
+  return md;
+}
 
-  const json& paired = results["paired_differences"];
-  if (!paired.empty()) {
-    md += "\n## Variants vs " + base + " (paired over seeds)\n\n";
-    md += "ΔEER = variant test EER − " + base +
-          " test EER on the same seed, in percentage points (pp); negative = the variant is "
-          "better. The t-interval (mean ± t(0.975, n−1) · std / √n) is over the paired seed "
-          "differences, so it includes seed noise; the bootstrap interval covers the test set "
-          "only. A difference is called distinguishable only when both intervals exclude 0.\n\n";
-    md +=
-        "| variant | paired seeds | ΔEER per seed (pp) | mean ΔEER (pp) | std (pp) | 95% CI, "
-        "t over seeds (pp) | 95% CI, test-set bootstrap (pp) | verdict |\n"
-        "|---|---:|---|---:|---:|---:|---:|---|\n";
-    for (const std::string& name : order) {
-      if (!paired.contains(name)) continue;
-      const json& d = paired[name];
-      std::string per_seed;
-      for (size_t i = 0; i < d["seeds"].size(); ++i) {
-        per_seed += Format("%s%ld: %+.2f", i ? ", " : "", d["seeds"][i].get<long>(),
-                           d["differences"][i].get<double>() * 100);
-      }
-      md +=
-          "| " + Cell(name) + " | " + std::to_string(d["n"].get<int>()) + " | " + per_seed + " | " +
-          (d["mean"].is_number() ? Format("%+.2f", d["mean"].get<double>() * 100) : "n/a") + " | " +
-          (d["std"].is_number() ? Format("%.2f", d["std"].get<double>() * 100) : "n/a") + " | " +
-          IntervalText(d["ci95_t"], 100) + " | " + IntervalText(d["ci95_bootstrap_trials"], 100) +
-          " | " + Cell(d["verdict"].get<std::string>()) + " |\n";
+// Each variant's EER difference from the baseline, paired over seeds; "" when there are none.
+std::string PairedSection(const json& paired, const std::vector<std::string>& order) {
+  if (paired.empty()) return "";
+  const std::string& base = order.front();
+  std::string md = "\n## Variants vs " + base + " (paired over seeds)\n\n";
+  md += "ΔEER = variant test EER − " + base +
+        " test EER on the same seed, in percentage points (pp); negative = the variant is "
+        "better. The t-interval (mean ± t(0.975, n−1) · std / √n) is over the paired seed "
+        "differences, so it includes seed noise; the bootstrap interval covers the test set "
+        "only. A difference is called distinguishable only when both intervals exclude 0.\n\n";
+  md +=
+      "| variant | paired seeds | ΔEER per seed (pp) | mean ΔEER (pp) | std (pp) | 95% CI, "
+      "t over seeds (pp) | 95% CI, test-set bootstrap (pp) | verdict |\n"
+      "|---|---:|---|---:|---:|---:|---:|---|\n";
+  for (const std::string& name : order) {
+    if (!paired.contains(name)) continue;
+    const json& d = paired[name];
+    std::string per_seed;
+    for (size_t i = 0; i < d["seeds"].size(); ++i) {
+      per_seed += Format("%s%ld: %+.2f", i ? ", " : "", d["seeds"][i].get<long>(),
+                         d["differences"][i].get<double>() * 100);
     }
+    md +=
+        "| " + Cell(name) + " | " + std::to_string(d["n"].get<int>()) + " | " + per_seed + " | " +
+        (d["mean"].is_number() ? Format("%+.2f", d["mean"].get<double>() * 100) : "n/a") + " | " +
+        (d["std"].is_number() ? Format("%.2f", d["std"].get<double>() * 100) : "n/a") + " | " +
+        IntervalText(d["ci95_t"], 100) + " | " + IntervalText(d["ci95_bootstrap_trials"], 100) +
+        " | " + Cell(d["verdict"].get<std::string>()) + " |\n";
   }
+  return md;
+}
 
+// Attacks as rows, runs as columns; "" when no run has per-attack EERs.
+std::string PerAttackSection(const json& runs, const std::vector<std::string>& order) {
   std::set<std::string> attacks;
   for (const std::string& name : order) {
     for (const auto& [attack, agg] : runs[name]["per_attack_eer"].items()) attacks.insert(attack);
   }
-  if (!attacks.empty()) {
-    md += "\n## EER per attack (%)\n\n| attack |";
-    for (const std::string& name : order) md += " " + Cell(name) + " |";
-    md += "\n|---|";
-    for (size_t i = 0; i < order.size(); ++i) md += "---:|";
-    md += "\n";
-    for (const std::string& attack : attacks) {
-      md += "| " + Cell(attack) + " |";
-      for (const std::string& name : order) {
-        const json& per = runs[name]["per_attack_eer"];
-        md += " " + (per.contains(attack) ? MeanStd(per[attack], 100) : std::string("n/a")) + " |";
-      }
-      md += "\n";
+  if (attacks.empty()) return "";
+  std::string md = "\n## EER per attack (%)\n\n| attack |";
+  for (const std::string& name : order) md += " " + Cell(name) + " |";
+  md += "\n|---|";
+  for (size_t i = 0; i < order.size(); ++i) md += "---:|";
+  md += "\n";
+  for (const std::string& attack : attacks) {
+    md += "| " + Cell(attack) + " |";
+    for (const std::string& name : order) {
+      const json& per = runs[name]["per_attack_eer"];
+      md += " " + (per.contains(attack) ? MeanStd(per[attack], 100) : std::string("n/a")) + " |";
     }
+    md += "\n";
   }
+  return md;
+}
 
-  md += "\n## Plots\n\n";
+// One image per plot file, titled by its name without the extension.
+std::string PlotsSection(const std::vector<std::string>& plots) {
+  std::string md = "\n## Plots\n\n";
   for (const std::string& plot : plots) {
     std::string title = plot.substr(0, plot.size() - 4);
     md += "![" + title + "](" + plot + ")\n\n";
   }
+  return md;
+}
 
-  md += "## Reproduce\n\n```\n" +
-        (spec.command.empty() ? std::string("(command not recorded)") : spec.command) +
-        "\n```\n\nVersions:\n\n";
-  const json& versions = results["versions"];
+// The command line and the recorded versions.
+std::string ReproduceSection(const ExperimentSpec& spec, const json& versions) {
+  std::string md = "## Reproduce\n\n```\n" +
+                   (spec.command.empty() ? std::string("(command not recorded)") : spec.command) +
+                   "\n```\n\nVersions:\n\n";
   if (versions.empty()) md += "- (not recorded)\n";
   for (const auto& [key, value] : versions.items()) {
     md += "- " + key + ": " + (value.is_string() ? value.get<std::string>() : value.dump()) + "\n";
   }
+  return md;
+}
+
+}  // namespace
+
+std::string FormatReportMarkdown(const ExperimentSpec& spec, const json& results,
+                                 const std::vector<std::string>& plots) {
+  const json& runs = results["runs"];
+  const std::vector<std::string> order = results["run_order"].get<std::vector<std::string>>();
+  std::string md = HeaderSection(spec, order);
+  md += RecipeSection(runs, order);
+  md += ComparisonSection(runs, order);
+  md += UncertaintySection(results, order);
+  md += PairedSection(results["paired_differences"], order);
+  md += PerAttackSection(runs, order);
+  md += PlotsSection(plots);
+  md += ReproduceSection(spec, results["versions"]);
   return md;
 }
 
