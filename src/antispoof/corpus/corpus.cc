@@ -23,6 +23,7 @@
 #include "antispoof/corpus/dsp.h"
 #include "antispoof/corpus/shortcut.h"
 #include "antispoof/corpus/sources.h"
+#include "antispoof/corpus/spoofers.h"
 #include "antispoof/corpus/tools.h"
 
 namespace antispoof::corpus {

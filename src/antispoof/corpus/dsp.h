@@ -1,5 +1,5 @@
-// Signal processing for the corpus generator: STFT, filters, speech bounds, time stretching,
-// vocoders and voice-conversion-like transforms. All mono float at a given sample rate.
+// Signal processing primitives for the corpus generator: FFT and STFT, filters, LPC, speech
+// bounds, time stretching, limiting and pitch tracking. All mono float at a given sample rate.
 #pragma once
 
 #include <complex>
@@ -12,6 +12,11 @@ namespace antispoof::corpus {
 
 using Signal = std::vector<float>;
 using Rng = std::mt19937_64;
+
+inline constexpr double kPi = 3.14159265358979323846;
+
+// Periodic Hann window of n samples.
+std::vector<double> Hann(int n);
 
 // In-place radix-2 FFT; size must be a power of two. inverse=true includes the 1/n scale.
 void Fft(std::vector<std::complex<double>>& a, bool inverse);
@@ -56,13 +61,9 @@ Signal Limit(const Signal& x, int sample_rate, double threshold);
 // Active speech level (dB re full scale, RMS over active frames).
 double ActiveLevelDb(const Signal& x, int sample_rate);
 
-// Copy-synthesis vocoders and transforms (16 kHz input).
-Signal GriffinLim(const Signal& x, int n_fft, int hop, int iterations, Rng& rng);
-Signal MelInversion(const Signal& x, int sample_rate, int mels, int iterations, Rng& rng);
-Signal LpcVocoder(const Signal& x, int sample_rate, int order, Rng& rng);
-// Spectral envelope (cepstral smoothing) warped by alpha along frequency, applied as a
-// time-varying filter on the original STFT.
-Signal EnvelopeWarp(const Signal& x, int sample_rate, double alpha);
+// Levinson-Durbin recursion on the autocorrelation r[0..order]: the predictor a (a[0] = 1);
+// returns the prediction error power (0 when r is not positive definite).
+double Levinson(const std::vector<double>& r, int order, std::vector<double>& a);
 
 // Fundamental frequency per 10 ms frame (0 = unvoiced), autocorrelation based.
 std::vector<double> TrackPitch(const Signal& x, int sample_rate, int hop);
