@@ -31,6 +31,7 @@ jq -rn --argjson r "$ref" --argjson a "$ours" '
   "figure (ms/utt)|antispoof|PyTorch \($r.torch)|reference/antispoof",
   row("inference, batch 1"; "infer_ms_per_utt_b1"; "infer_ms_per_utt_b1"),
   row("inference, batch \($r.batch)"; "infer_ms_per_utt_b32"; "infer_ms_per_utt_b32"),
-  row("training step, batch \($r.batch)"; "train_ms_per_utt_b32"; "train_ms_per_utt_b32")' | column -t -s '|'
+  row("training step, batch \($r.batch)"; "train_ms_per_utt_b32"; "train_ms_per_utt_b32"),
+  row("training peak RSS (MB; not ms)"; "train_peak_rss_mb"; "train_peak_rss_mb")' | column -t -s '|'
 jq -rn --argjson r "$ref" --argjson a "$ours" \
   '"\($a.model) (\($r.parameters) parameters), inputs of \($r.nb_samp) samples, threads \($a.threads), median of \($r.repeats) (batch 1: \(3 * $r.repeats)), GEMM \($a.gemm_gflops | round) GFLOP/s"' 

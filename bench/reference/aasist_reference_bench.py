@@ -8,6 +8,7 @@ import argparse
 import importlib.util
 import json
 import os
+import resource
 import statistics
 import sys
 import time
@@ -70,6 +71,7 @@ def main():
         optimizer.step()
 
     out["train_ms_per_utt_b32"] = time_runs(step, 1, args.repeats, args.batch)
+    out["train_peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
     model.eval()
     with torch.no_grad():
         out["infer_ms_per_utt_b32"] = time_runs(lambda: model(x), 1, args.repeats, args.batch)
