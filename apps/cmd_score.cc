@@ -43,7 +43,6 @@ antispoof::cli::Registration reg{{"score", "Score audio files, folders or a prot
     infer::ScoreOptions o;
     o.batch_size = a->batch_size;
     o.decode = a->decode;
-    o.decode.sample_rate = config.model.sample_rate;
     if (!a->protocol.empty()) {
       if (a->data_root.empty()) throw antispoof::Error("--protocol needs --data-root");
       antispoof::data::DatasetOptions dopt;

@@ -56,7 +56,6 @@ antispoof::cli::Registration reg{{"train", "Train a countermeasure (RawNet2, AAS
     o.resume = a->resume;
     o.skip_missing = a->skip_missing;
     o.decode = a->decode;
-    o.decode.sample_rate = o.config.model.sample_rate;
     o.command_line = antispoof::cli::CommandLine();
     o.dist = antispoof::train::ResolveDistOptions(a->dist);
     auto summary = antispoof::train::Train(o);

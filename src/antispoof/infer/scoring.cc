@@ -109,6 +109,7 @@ std::vector<ScoredItem> ScoreItems(model::CountermeasureImpl& model, const Score
   lo.num_workers = o.num_workers;
   lo.nb_samp = model.config().nb_samp;
   lo.decode = o.decode;
+  lo.decode.sample_rate = model.config().sample_rate;  // every file at (or resampled to) the model's rate
   data::BatchLoader loader(o.items, lo);
   return ScoreWithLoader(model, loader, device, "score").items;
 }

@@ -60,7 +60,7 @@ model::Countermeasure LoadModel(const ModelConfig& config, const std::string& ch
 
 struct ScoreOptions {
   std::vector<data::Item> items;  // labels may be unknown (-1)
-  audio::DecodeOptions decode;    // its sample_rate should be the model's
+  audio::DecodeOptions decode;    // mixdown/resample; the rate is always the model's (sample_rate)
   int batch_size = 32;
   int num_workers = 2;
 };

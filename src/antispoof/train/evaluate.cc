@@ -51,7 +51,6 @@ EvalResult Evaluate(const EvalOptions& o) {
   infer::ScoreOptions so;
   so.items = ds.items;
   so.decode = o.decode;
-  so.decode.sample_rate = config.model.sample_rate;  // the rate the run was trained at
   so.batch_size = o.batch_size > 0 ? o.batch_size : config.train.batch_size;
   so.num_workers = config.train.num_workers;
   model::Countermeasure net = infer::LoadModel(

@@ -358,6 +358,7 @@ void Trainer::BuildBatchSources() {
   lo.num_workers = tc_.num_workers;
   lo.nb_samp = o_.config.model.nb_samp;
   lo.decode = o_.decode;
+  lo.decode.sample_rate = o_.config.model.sample_rate;  // the model's rate, whatever the caller set
   lo.rank = dist_->rank();
   lo.world_size = dist_->world_size();
   train_loader_ = std::make_unique<data::BatchLoader>(train_items_, lo);

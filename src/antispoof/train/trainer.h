@@ -18,7 +18,7 @@ struct TrainOptions {
   std::string out_dir;      // the run directory (docs/run_directory.md)
   bool resume = false;
   bool skip_missing = false;
-  audio::DecodeOptions decode;
+  audio::DecodeOptions decode;  // mixdown/resample; the rate is always the model's (sample_rate)
   std::string command_line;
   // Data-parallel training (docs/distributed.md); resolved (ResolveDistOptions). The default is a
   // single process.
