@@ -39,6 +39,7 @@ antispoof::cli::Registration reg{{"bench", "Speed and memory of a model config o
     auto options = args->options;
     options.train = !args->no_train;
     options.train_cached_front_end = !args->no_cached;
+    options.recipe = config.train;
     if (args->quick) {
       options.repeats = 1;
       options.warmup = 0;

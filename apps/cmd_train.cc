@@ -7,9 +7,9 @@
 
 namespace {
 struct TrainArgs {
-  std::string config, data_root, out, device, lr;
-  long seed = -1;
-  int epochs = 0, batch_size = 0, threads = -1;
+  std::string config, data_root, out, device;
+  double lr = 0;
+  long seed = 0, epochs = 0, batch_size = 0, threads = 0;
   bool resume = false, skip_missing = false;
   antispoof::audio::DecodeOptions decode;
   std::vector<std::string> overrides;
@@ -22,12 +22,13 @@ antispoof::cli::Registration reg{{"train", "Train a countermeasure (RawNet2, AAS
   sub.add_option("-c,--config", a->config, "YAML config (conf/rawnet2.yaml, ...)")->required();
   sub.add_option("--data-root", a->data_root, "LA folder (or its parent) in the ASVspoof 2019 layout")->required();
   sub.add_option("-o,--out", a->out, "Run directory to create (or resume)")->required();
-  sub.add_option("--seed", a->seed, "Seed for initialisation and data order (config key seed)");
-  sub.add_option("--epochs", a->epochs, "Epochs (config key num_epochs)");
-  sub.add_option("--batch-size", a->batch_size, "Batch size (config key batch_size)");
-  sub.add_option("--lr", a->lr, "Learning rate (config key lr)");
-  sub.add_option("--device", a->device, "cpu, cuda or cuda:N (config key device)");
-  sub.add_option("--threads", a->threads, "Intra-op threads, 0 = all cores (config key threads)");
+  // Each flag sets its config key with the key's own validation; errors name the flag.
+  auto* seed = sub.add_option("--seed", a->seed, "Seed for initialisation and data order (config key seed)");
+  auto* epochs = sub.add_option("--epochs", a->epochs, "Epochs (config key num_epochs)");
+  auto* batch_size = sub.add_option("--batch-size", a->batch_size, "Batch size (config key batch_size)");
+  auto* lr = sub.add_option("--lr", a->lr, "Learning rate (config key lr)");
+  auto* device = sub.add_option("--device", a->device, "cpu, cuda or cuda:N (config key device)");
+  auto* threads = sub.add_option("--threads", a->threads, "Intra-op threads, 0 = all cores (config key threads)");
   sub.add_option("--set", a->overrides, "Override any config key: KEY=VALUE (e.g. model.nb_samp=32000)");
   sub.add_flag("--resume", a->resume, "Continue the run in --out from its last.pth");
   antispoof::cli::AddAudioInputFlags(sub, a->decode, a->skip_missing);
@@ -41,16 +42,17 @@ antispoof::cli::Registration reg{{"train", "Train a countermeasure (RawNet2, AAS
   d->add_option("--dist-backend", a->dist.backend, "auto (nccl for CUDA when built with it, else gloo), gloo, nccl");
   d->add_option("--dist-timeout", a->dist.timeout_s,
                 "Seconds a rendezvous or collective may wait for the other ranks (default 300)");
-  return std::function<int()>([a] {
+  return std::function<int()>([=] {
     antispoof::train::TrainOptions o;
     o.config = antispoof::LoadConfig(a->config);
     for (const auto& kv : a->overrides) antispoof::ApplyOverride(o.config, kv);
-    if (a->seed >= 0) antispoof::ApplyOverride(o.config, "seed=" + std::to_string(a->seed));
-    if (a->epochs > 0) antispoof::ApplyOverride(o.config, "num_epochs=" + std::to_string(a->epochs));
-    if (a->batch_size > 0) antispoof::ApplyOverride(o.config, "batch_size=" + std::to_string(a->batch_size));
-    if (!a->lr.empty()) antispoof::ApplyOverride(o.config, "lr=" + a->lr);
-    if (!a->device.empty()) antispoof::ApplyOverride(o.config, "device=" + a->device);
-    if (a->threads >= 0) antispoof::ApplyOverride(o.config, "threads=" + std::to_string(a->threads));
+    using antispoof::SetKey;
+    if (*seed) SetKey(o.config, "seed", a->seed, "--seed");
+    if (*epochs) SetKey(o.config, "num_epochs", a->epochs, "--epochs");
+    if (*batch_size) SetKey(o.config, "batch_size", a->batch_size, "--batch-size");
+    if (*lr) SetKey(o.config, "lr", a->lr, "--lr");
+    if (*device) SetKey(o.config, "device", a->device, "--device");
+    if (*threads) SetKey(o.config, "threads", a->threads, "--threads");
     o.data_root = a->data_root;
     o.out_dir = a->out;
     o.resume = a->resume;

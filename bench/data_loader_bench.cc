@@ -23,7 +23,7 @@ const std::vector<antispoof::data::Item>& Items() {
     for (size_t i = 0; i < x.size(); ++i) x[i] = 0.3f * std::sin(0.01f * i * (f % 7 + 1));
     std::string path = (dir / ("u" + std::to_string(f) + ".flac")).string();
     antispoof::audio::WriteAudio(path, x, 16000);
-    items.push_back({"u" + std::to_string(f), path, f % 2, "-"});
+    items.push_back({"u" + std::to_string(f), path, antispoof::TrialKeyOfClass(f % 2), "-"});
   }
   return items;
 }

@@ -87,5 +87,33 @@ TEST_F(ConfigFaults, OverridesAreCheckedLikeTheFile) {
   EXPECT_FALSE(fs::exists(dir_ + "/run/last.pth"));
 }
 
+TEST_F(ConfigFaults, FlagsAreCheckedLikeTheKeyTheySet) {
+  // --epochs 0 used to be ignored silently (the config's num_epochs trained instead).
+  const std::string la = WriteCorpus(dir_, 4, 3);
+  for (const auto& [flag, message] : std::vector<std::pair<std::string, std::string>>{
+           {"--epochs 0", "--epochs: num_epochs: must be positive"},
+           {"--batch-size -4", "--batch-size: batch_size: must be positive"},
+           {"--threads -1", "--threads: threads: must not be negative"},
+           {"--device tpu", "--device: device: expected cpu or cuda[:N]"},
+           {"--lr 0", "--lr: lr: must be positive"}}) {
+    CommandResult r = RunAntispoof(TrainArgs(WriteTinyConfig(dir_), la, dir_ + "/run", flag));
+    EXPECT_EQ(r.exit_code, 1) << flag;
+    EXPECT_TRUE(Contains(r.err, message)) << flag << ": " << r.err;
+    EXPECT_FALSE(fs::exists(dir_ + "/run/last.pth")) << flag;
+  }
+}
+
+TEST_F(ConfigFaults, ConfigCommandPrintsTheResolvedConfigOrNamesTheBadKey) {
+  CommandResult r = RunAntispoof("config -c " + Quote(WriteTinyConfig(dir_)) + " --set lr=0.5");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(Contains(r.out, "\nlr: 0.5\n")) << r.out;
+  r = RunAntispoof("config -c " + Quote(WriteTinyConfig(dir_)) + " --set model.gat_dims=[8,8]");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_TRUE(Contains(r.err, "unknown config key 'model.gat_dims' for architecture RawNet2 (a key of AASIST)")) << r.err;
+  r = RunAntispoof("config");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(Contains(r.out, "model.gat_dims (AASIST)")) << r.out;
+}
+
 }  // namespace
 }  // namespace antispoof::faults

@@ -12,7 +12,8 @@
 #include "antispoof/model/rawnet2.h"
 #include "antispoof/model/weights.h"
 #include "antispoof/pth/pth.h"
-#include "antispoof/train/adam.h"
+#include "antispoof/optim/adam.h"
+#include "antispoof/optim/loss.h"
 #include "antispoof/train/evaluate.h"
 #include "antispoof/train/trainer.h"
 #include "support/synthetic_corpus.h"
@@ -20,6 +21,8 @@
 
 namespace antispoof::train {
 namespace {
+using optim::Adam;
+using optim::WeightedCrossEntropy;
 namespace fs = std::filesystem;
 
 std::string Lines(const std::string& path) { return ReadFile(path); }

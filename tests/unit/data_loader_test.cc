@@ -26,7 +26,7 @@ std::vector<Item> MakeItems(const std::string& dir, int n) {
     std::string utt = "U" + std::to_string(i);
     std::string path = dir + "/" + utt + ".flac";
     audio::WriteAudio(path, x, 16000);
-    items.push_back(Item{utt, path, i % 3 == 0 ? 1 : 0, i % 3 == 0 ? "-" : "A0" + std::to_string(i % 6)});
+    items.push_back(Item{utt, path, i % 3 == 0 ? kBonafide : kSpoof, i % 3 == 0 ? "-" : "A0" + std::to_string(i % 6)});
   }
   return items;
 }

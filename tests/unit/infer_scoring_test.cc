@@ -71,7 +71,8 @@ INSTANTIATE_TEST_SUITE_P(EveryArchitecture, InferScoring, ::testing::Values("raw
                          [](const auto& info) { return info.param == "rawnet2.yaml" ? "RawNet2" : "AASIST_L"; });
 
 TEST(InferScoring, WeightedLossAndAccuracyFollowTheirDefinitions) {
-  data::Item bona{"b", "", 1, "-"}, spoof{"s", "", 0, "A01"}, unknown{"u", "", -1, "-"};
+  data::Item bona{"b", "", TrialKey::kBonafide, "-"}, spoof{"s", "", TrialKey::kSpoof, "A01"},
+      unknown{"u", "", TrialKey::kUnknown, "-"};
   std::vector<ScoredItem> items = {MakeScoredItem(bona, -2.0, 1.0, {std::log(0.2), std::log(0.8)}),
                                    MakeScoredItem(spoof, 0.5, 1.5, {std::log(0.6), std::log(0.4)}),
                                    MakeScoredItem(unknown, 0.0, 9.0, {0.0, 0.0})};

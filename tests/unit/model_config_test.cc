@@ -112,7 +112,7 @@ TEST(Config, ReadsThePublishedAasistConfAsTheShippedYaml) {
   EXPECT_EQ(c.model.aasist.gat_dims[0], 24);
   EXPECT_DOUBLE_EQ(c.model.aasist.pool_ratios[0], 0.4);
   EXPECT_DOUBLE_EQ(c.model.aasist.temperatures[2], 100.0);
-  EXPECT_EQ(c.train.lr_schedule, "aasist_cosine");
+  EXPECT_EQ(ToString(c.train.lr_schedule), "aasist_cosine");
   EXPECT_DOUBLE_EQ(c.train.lr_min, 5e-6);
   EXPECT_EQ(c.train.batch_size, 24);
   // The shipped YAML is the same config (the recipe and model keys; seed and log keys are antispoof's).
@@ -176,7 +176,7 @@ TEST(Config, ResolvedYamlRoundTripsAndOverridesAreValidated) {
 
 TEST(Config, LearningRateScheduleIsTheReferenceByDefault) {
   Config c = LoadConfig(Conf("rawnet2.yaml"));
-  EXPECT_EQ(c.train.lr_schedule, "constant");
+  EXPECT_EQ(ToString(c.train.lr_schedule), "constant");
   EXPECT_EQ(c.train.warmup_steps, 0);
   for (int64_t step : {1, 50, 1000}) EXPECT_DOUBLE_EQ(c.train.LearningRate(step, 1000), 1e-4);
 

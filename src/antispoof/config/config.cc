@@ -4,22 +4,77 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstdio>
-#include <functional>
-#include <limits>
-#include <map>
 #include <set>
 #include <sstream>
 
 #include "antispoof/common/error.h"
 #include "antispoof/common/files.h"
 #include "antispoof/common/strings.h"
+#include "antispoof/config/key_table.h"
 
 namespace antispoof {
+using config_keys::Key;
+using config_keys::KeyTable;
+using config_keys::ModelKeys;
+using config_keys::TrainKeys;
+
+namespace config_keys {
+
+std::string YamlKind(const YAML::Node& v) {
+  if (v.IsSequence()) return "list";
+  if (v.IsMap()) return "mapping";
+  if (v.IsNull()) return "null";
+  return "scalar";
+}
+
+namespace {
+void RequireScalar(const YAML::Node& v, const std::string& where, const char* expected) {
+  if (!v.IsScalar()) Fail(where + "expected " + expected + ", got a " + YamlKind(v));
+}
+}  // namespace
+
+bool ReadBool(const YAML::Node& v, const std::string& where) {
+  RequireScalar(v, where, "true or false");
+  const std::string low = ToLower(v.Scalar());
+  if (low == "true" || low == "1" || low == "yes") return true;
+  if (low == "false" || low == "0" || low == "no") return false;
+  Fail(where + "expected true or false, got '" + v.Scalar() + "'");
+}
+
+long long ReadInteger(const YAML::Node& v, const std::string& where, long long min, long long max) {
+  RequireScalar(v, where, "an integer");
+  const auto i = ParseInt(v.Scalar());
+  if (!i) Fail(where + "expected an integer, got '" + v.Scalar() + "'");
+  if (*i < min || *i > max) Fail(where + "integer " + v.Scalar() + " is out of range");
+  return *i;
+}
+
+double ReadNumber(const YAML::Node& v, const std::string& where) {
+  RequireScalar(v, where, "a number");
+  const auto d = ParseDouble(v.Scalar());
+  if (!d || !std::isfinite(*d)) Fail(where + "expected a number, got '" + v.Scalar() + "'");
+  return *d;
+}
+
+std::string ReadString(const YAML::Node& v, const std::string& where) {
+  RequireScalar(v, where, "a string");
+  return v.Scalar();
+}
+
+std::string WriteNumber(double v) { return ShortestDouble(v); }
+
+std::string WriteString(const std::string& s) {
+  YAML::Emitter e;
+  e << s;
+  return e.c_str();
+}
+
+}  // namespace config_keys
+
 namespace {
 
-// Reads typed values from a YAML mapping and remembers which keys were used, so that any
-// key left over is reported as unknown with its full path.
+// A YAML mapping of config keys: refuses non-scalar and duplicate keys up front, remembers which
+// keys were read, and names any key left over with its full path.
 class MapReader {
  public:
   MapReader(const YAML::Node& node, std::string prefix, std::string source)
@@ -27,347 +82,151 @@ class MapReader {
     if (!node_.IsMap()) Fail(Where("") + "expected a mapping");
     std::set<std::string> seen;
     for (const auto& kv : node_) {
-      if (!kv.first.IsScalar()) Fail(Where("") + "a key is a " + Kind(kv.first) + ", expected a name");
+      if (!kv.first.IsScalar())
+        Fail(Where("") + "a key is a " + config_keys::YamlKind(kv.first) + ", expected a name");
       if (!seen.insert(kv.first.Scalar()).second)
         Fail(source_ + ": duplicate config key '" + Path(kv.first.Scalar()) + "'");
     }
   }
 
   bool Has(const std::string& key) const { return static_cast<bool>(node_[key]); }
-  YAML::Node Node(const std::string& key) {
+  YAML::Node Take(const std::string& key) {
     used_.insert(key);
     return node_[key];
   }
+  void Ignore(const std::string& key) { used_.insert(key); }
   std::string Where(const std::string& key) const {
-    return source_ + ": " + (key.empty() ? (prefix_.empty() ? "top level" : prefix_) : Path(key)) +
-           ": ";
+    return source_ + ": " + (key.empty() ? (prefix_.empty() ? "top level" : prefix_) : Path(key)) + ": ";
   }
-  std::string Path(const std::string& key) const {
-    return prefix_.empty() ? key : prefix_ + "." + key;
-  }
+  std::string Path(const std::string& key) const { return prefix_.empty() ? key : prefix_ + "." + key; }
 
-  template <typename T>
-  void Read(const std::string& key, T& out) {
-    if (!Has(key)) return;
-    out = Convert<T>(Node(key), key);
-  }
-
-  template <typename T>
-  T Convert(const YAML::Node& v, const std::string& key) const {
-    if (!v.IsScalar()) Fail(Where(key) + "expected " + TypeName<T>() + ", got a " + Kind(v));
-    const std::string s = v.Scalar();
-    if constexpr (std::is_same_v<T, bool>) {
-      std::string low = ToLower(s);
-      if (low == "true" || low == "1" || low == "yes") return true;
-      if (low == "false" || low == "0" || low == "no") return false;
-      Fail(Where(key) + "expected true or false, got '" + s + "'");
-    } else if constexpr (std::is_integral_v<T>) {
-      auto i = ParseInt(s);
-      if (!i) Fail(Where(key) + "expected an integer, got '" + s + "'");
-      if (*i < static_cast<long long>(std::numeric_limits<T>::min()) ||
-          *i > static_cast<long long>(std::numeric_limits<T>::max()))
-        Fail(Where(key) + "integer " + s + " is out of range");
-      return static_cast<T>(*i);
-    } else if constexpr (std::is_floating_point_v<T>) {
-      auto d = ParseDouble(s);
-      if (!d || !std::isfinite(*d)) Fail(Where(key) + "expected a number, got '" + s + "'");
-      return static_cast<T>(*d);
-    } else {
-      return s;
+  // Reads every key of `table` this mapping has into `section`, in the table's order.
+  template <typename Section>
+  void ReadKeys(const KeyTable<Section>& table, Section& section, Architecture architecture) {
+    for (const auto& key : table.keys()) {
+      if constexpr (std::is_same_v<Section, ModelConfig>) architecture = section.architecture;
+      if (key->AppliesTo(architecture) && Has(key->name()))
+        key->Read(Take(key->name()), section, Where(key->name()));
     }
   }
 
-  template <typename T, size_t N>
-  void ReadArray(const std::string& key, std::array<T, N>& out) {
-    if (!Has(key)) return;
-    out = ConvertArray<T, N>(Node(key), key);
+  // Error naming a key no reader asked for (and the architecture that has it, if any).
+  void RejectUnknown(const std::string& owners_hint = "") const {
+    for (const auto& kv : node_) {
+      const std::string& key = kv.first.Scalar();
+      if (!used_.count(key)) Fail(source_ + ": unknown config key '" + Path(key) + "'" + owners_hint);
+    }
   }
-
-  template <typename T, size_t N>
-  std::array<T, N> ConvertArray(const YAML::Node& v, const std::string& key) const {
-    if (!v.IsSequence() || v.size() != N)
-      Fail(Where(key) + "expected a list of " + std::to_string(N) + " values");
-    std::array<T, N> out{};
-    for (size_t i = 0; i < N; ++i) out[i] = Convert<T>(v[i], key + "[" + std::to_string(i) + "]");
+  std::vector<std::string> Unused() const {
+    std::vector<std::string> out;
+    for (const auto& kv : node_)
+      if (!used_.count(kv.first.Scalar())) out.push_back(kv.first.Scalar());
     return out;
   }
 
-  template <typename E>
-  void ReadEnum(const std::string& key, E& out, const std::map<std::string, E>& names) {
-    if (!Has(key)) return;
-    std::string s = Convert<std::string>(Node(key), key);
-    auto it = names.find(s);
-    if (it == names.end()) {
-      std::string allowed;
-      for (auto& [n, _] : names) allowed += (allowed.empty() ? "" : "|") + n;
-      Fail(Where(key) + "unknown value '" + s + "' (expected " + allowed + ")");
-    }
-    out = it->second;
-  }
-
-  void Ignore(const std::string& key) { used_.insert(key); }
-
-  // Error naming every key that no reader asked for.
-  void RejectUnknown() const {
-    for (const auto& kv : node_) {
-      const std::string& key = kv.first.Scalar();
-      if (!used_.count(key)) Fail(source_ + ": unknown config key '" + Path(key) + "'");
-    }
-  }
-
  private:
-  template <typename T>
-  static std::string TypeName() {
-    if constexpr (std::is_same_v<T, bool>) return "true or false";
-    if constexpr (std::is_integral_v<T>) return "an integer";
-    if constexpr (std::is_floating_point_v<T>) return "a number";
-    return "a string";
-  }
-  static std::string Kind(const YAML::Node& v) {
-    if (v.IsSequence()) return "list";
-    if (v.IsMap()) return "mapping";
-    if (v.IsNull()) return "null";
-    return "scalar";
-  }
-
   YAML::Node node_;
   std::string prefix_, source_;
   std::set<std::string> used_;
 };
 
-const std::map<std::string, SincImpl> kSincImpl = {{"direct", SincImpl::kDirect},
-                                                   {"fft", SincImpl::kFft}};
-const std::map<std::string, Preactivation> kPreactivation = {
-    {"reference", Preactivation::kReference}, {"fixed", Preactivation::kFixed}};
-const std::map<std::string, Attention> kAttention = {{"none", Attention::kNone},
-                                                     {"se", Attention::kSe}};
-const std::map<std::string, SePooling> kSePooling = {{"avg", SePooling::kAvg},
-                                                     {"avgmax", SePooling::kAvgMax}};
-
-template <typename E>
-std::string NameOf(const std::map<std::string, E>& names, E v) {
-  for (auto& [n, e] : names)
-    if (e == v) return n;
-  return "?";
-}
-
-const std::map<std::string, Architecture> kArchitecture = {
-    {"RawNet2", Architecture::kRawNet2}, {"RawNet", Architecture::kRawNet2}, {"AASIST", Architecture::kAasist}};
-
-// Keys every architecture has.
-void ReadCommonModelKeys(MapReader& r, ModelConfig& m) {
-  r.Read("nb_samp", m.nb_samp);
-  r.Read("first_conv", m.first_conv);
-  r.Read("in_channels", m.in_channels);
-  r.Read("nb_classes", m.nb_classes);
-  r.Read("sample_rate", m.sample_rate);
-  r.ReadEnum("sinc_impl", m.sinc_impl, kSincImpl);
-}
-
-void ReadRawNet2Keys(MapReader& r, ModelConfig& m) {
-  if (r.Has("filts")) {
-    YAML::Node f = r.Node("filts");
-    if (!f.IsSequence() || f.size() != 4)
-      Fail(r.Where("filts") + "expected [sinc_channels, [a, b], [c, d], [e, f]]");
-    m.sinc_channels = r.Convert<int>(f[0], "filts[0]");
-    m.group1 = r.ConvertArray<int, 2>(f[1], "filts[1]");
-    m.group2 = r.ConvertArray<int, 2>(f[2], "filts[2]");
-    m.group3 = r.ConvertArray<int, 2>(f[3], "filts[3]");
+void ReadModelSection(const YAML::Node& node, const std::string& prefix, Config& c) {
+  MapReader r(node, prefix, c.source);
+  r.ReadKeys(ModelKeys(), c.model, c.model.architecture);
+  for (const std::string& key : r.Unused()) {
+    const std::string owners = ModelKeys().OwnersOf(key);
+    if (!owners.empty())
+      Fail(c.source + ": unknown config key '" + r.Path(key) + "' for architecture " +
+           ToString(c.model.architecture) + " (a key of " + owners + ")");
   }
-  r.ReadArray("blocks", m.blocks);
-  r.Read("nb_fc_node", m.nb_fc_node);
-  r.Read("gru_node", m.gru_node);
-  r.Read("nb_gru_layer", m.nb_gru_layer);
-  r.ReadEnum("preactivation", m.preactivation, kPreactivation);
-  r.ReadEnum("attention", m.attention, kAttention);
-  r.Read("se_reduction", m.se_reduction);
-  r.ReadEnum("se_pooling", m.se_pooling, kSePooling);
+  r.RejectUnknown();
 }
 
-void ReadAasistKeys(MapReader& r, ModelConfig& m) {
-  AasistConfig& a = m.aasist;
-  if (r.Has("filts")) {
-    YAML::Node f = r.Node("filts");
-    if (!f.IsSequence() || f.size() != 5)
-      Fail(r.Where("filts") + "expected [sinc_channels, [1, a], [a, b], [b, c], [c, c]]");
-    a.sinc_channels = r.Convert<int>(f[0], "filts[0]");
-    for (size_t i = 0; i < 4; ++i)
-      a.filts[i] = r.ConvertArray<int, 2>(f[i + 1], "filts[" + std::to_string(i + 1) + "]");
+// AASIST's optim_config: its names of the training keys, and its scheduler.
+void ReadAasistOptimConfig(MapReader& top, Config& c) {
+  MapReader o(top.Take("optim_config"), "optim_config", c.source);
+  for (const auto& [theirs, ours] : std::vector<std::pair<std::string, std::string>>{
+           {"optimizer", "optimizer"}, {"amsgrad", "amsgrad"}, {"base_lr", "lr"}, {"betas", "betas"},
+           {"weight_decay", "weight_decay"}, {"lr_min", "lr_min"}})
+    if (o.Has(theirs)) TrainKeys().Find(ours, c.model.architecture)->Read(o.Take(theirs), c.train, o.Where(theirs));
+  if (o.Has("scheduler")) {
+    const std::string scheduler = config_keys::ReadString(o.Take("scheduler"), o.Where("scheduler"));
+    if (scheduler == "cosine") {
+      c.train.lr_schedule = LrSchedule::kAasistCosine;
+    } else if (scheduler != "none" && scheduler != "None") {
+      Fail(o.Where("scheduler") + "'" + scheduler + "' is not supported (expected cosine or none)");
+    }
   }
-  r.ReadArray("gat_dims", a.gat_dims);
-  r.ReadArray("pool_ratios", a.pool_ratios);
-  r.ReadArray("temperatures", a.temperatures);
-  r.Read("freq_aug", a.freq_aug);
-}
-
-using BadKey = std::function<void(const std::string& key, const std::string& msg)>;
-
-// The time axis after the front end's pool of 3 and `pools` more pools of 3 must keep a step.
-void ValidateTimeSteps(const ModelConfig& m, int pools, const BadKey& bad) {
-  long len = (m.nb_samp - m.SincTaps() + 1) / 3;
-  for (int i = 0; i < pools; ++i) len /= 3;
-  if (len < 1) bad("nb_samp", "too short: no time step is left after the residual blocks");
-}
-
-void ValidateRawNet2(const ModelConfig& m, const BadKey& bad) {
-  if (m.sinc_channels < 1) bad("filts", "the sinc channel count must be positive");
-  if (m.group1[0] != m.sinc_channels)
-    bad("filts", "filts[1][0] must equal filts[0] (" + std::to_string(m.sinc_channels) + ")");
-  if (m.group1[1] < 1 || m.group2[0] < 1 || m.group2[1] < 1) bad("filts", "channel counts must be positive");
-  if (m.group2[0] != m.group1[1]) bad("filts", "filts[2][0] must equal filts[1][1]");
-  if (m.blocks[0] < 1 || m.blocks[1] < 1) bad("blocks", "each group needs at least one block");
-  if (m.nb_fc_node < 1) bad("nb_fc_node", "must be positive");
-  if (m.gru_node < 1) bad("gru_node", "must be positive");
-  if (m.nb_gru_layer < 1) bad("nb_gru_layer", "must be positive");
-  if (m.se_reduction < 1) bad("se_reduction", "must be at least 1");
-  ValidateTimeSteps(m, m.blocks[0] + m.blocks[1], bad);
-}
-
-void ValidateAasist(const ModelConfig& m, const BadKey& bad) {
-  const AasistConfig& a = m.aasist;
-  if (a.sinc_channels < 3) bad("filts", "filts[0] (sinc channels) must be at least 3: one spectral node after the 3 x 3 pool");
-  for (const auto& f : a.filts)
-    if (f[0] < 1 || f[1] < 1) bad("filts", "channel counts must be positive");
-  if (a.filts[0][0] != 1) bad("filts", "filts[1][0] must be 1 (the encoder reads one feature map)");
-  for (int i = 1; i < 4; ++i)
-    if (a.filts[i][0] != a.filts[i - 1][1])
-      bad("filts", Format("filts[%d][0] must equal filts[%d][1]", i + 1, i));
-  if (a.filts[3][0] != a.filts[3][1]) bad("filts", "filts[4] is used by three blocks in a row: its two counts must be equal");
-  if (a.gat_dims[0] < 1 || a.gat_dims[1] < 1) bad("gat_dims", "must be positive");
-  for (double r : a.pool_ratios)
-    if (!(r > 0 && r <= 1)) bad("pool_ratios", "each ratio must be in (0, 1]");
-  for (double t : a.temperatures)
-    if (!(t > 0)) bad("temperatures", "must be positive");
-  ValidateTimeSteps(m, 6, bad);
-}
-
-std::string IntPair(const std::array<int, 2>& a) {
-  return "[" + std::to_string(a[0]) + ", " + std::to_string(a[1]) + "]";
-}
-
-template <size_t N>
-std::string Numbers(const std::array<double, N>& values) {
-  std::string out = "[";
-  for (size_t i = 0; i < N; ++i) out += (i ? ", " : "") + ShortestDouble(values[i]);
-  return out + "]";
-}
-
-void WriteRawNet2Keys(std::ostream& o, const ModelConfig& m) {
-  o << "  filts: [" << m.sinc_channels << ", " << IntPair(m.group1) << ", " << IntPair(m.group2) << ", "
-    << IntPair(m.group3) << "]\n"
-    << "  blocks: " << IntPair(m.blocks) << "\n"
-    << "  nb_fc_node: " << m.nb_fc_node << "\n"
-    << "  gru_node: " << m.gru_node << "\n"
-    << "  nb_gru_layer: " << m.nb_gru_layer << "\n";
-}
-
-void WriteRawNet2Options(std::ostream& o, const ModelConfig& m) {
-  o << "  preactivation: " << ToString(m.preactivation) << "\n"
-    << "  attention: " << ToString(m.attention) << "\n"
-    << "  se_reduction: " << m.se_reduction << "\n"
-    << "  se_pooling: " << ToString(m.se_pooling) << "\n";
-}
-
-void WriteAasistKeys(std::ostream& o, const ModelConfig& m) {
-  const AasistConfig& a = m.aasist;
-  o << "  filts: [" << a.sinc_channels;
-  for (const auto& f : a.filts) o << ", " << IntPair(f);
-  o << "]\n"
-    << "  gat_dims: " << IntPair(a.gat_dims) << "\n"
-    << "  pool_ratios: " << Numbers(a.pool_ratios) << "\n"
-    << "  temperatures: " << Numbers(a.temperatures) << "\n";
-}
-
-void WriteAasistOptions(std::ostream& o, const ModelConfig& m) {
-  o << "  freq_aug: " << (m.aasist.freq_aug ? "true" : "false") << "\n";
-}
-
-// What each architecture owns: its keys' reader, validator and writer (reference keys, then
-// antispoof's options).
-struct ArchitectureKeys {
-  void (*read)(MapReader&, ModelConfig&);
-  void (*validate)(const ModelConfig&, const BadKey&);
-  void (*write_reference_keys)(std::ostream&, const ModelConfig&);
-  void (*write_options)(std::ostream&, const ModelConfig&);
-};
-
-const ArchitectureKeys& KeysOf(Architecture a) {
-  static const ArchitectureKeys rawnet2{ReadRawNet2Keys, ValidateRawNet2, WriteRawNet2Keys, WriteRawNet2Options};
-  static const ArchitectureKeys aasist{ReadAasistKeys, ValidateAasist, WriteAasistKeys, WriteAasistOptions};
-  return a == Architecture::kAasist ? aasist : rawnet2;
-}
-
-void ReadModel(MapReader& r, ModelConfig& m) {
-  if (r.Has("architecture")) {
-    const std::string name = r.Convert<std::string>(r.Node("architecture"), "architecture");
-    auto it = kArchitecture.find(name);
-    if (it == kArchitecture.end())
-      Fail(r.Where("architecture") + "unknown architecture '" + name + "' (known: " + ArchitectureNames() + ")");
-    if (it->second != m.architecture) m = ModelConfig::Defaults(it->second);
-  }
-  ReadCommonModelKeys(r, m);
-  KeysOf(m.architecture).read(r, m);
-}
-
-void ReadTrain(MapReader& r, TrainConfig& t) {
-  r.Read("batch_size", t.batch_size);
-  r.Read("num_epochs", t.num_epochs);
-  r.Read("lr", t.lr);
-  r.Read("weight_decay", t.weight_decay);
-  r.ReadArray("betas", t.betas);
-  r.Read("eps", t.eps);
-  r.Read("optimizer", t.optimizer);
-  r.Read("amsgrad", t.amsgrad);
-  r.Read("loss", t.loss);
-  r.ReadArray("class_weights", t.class_weights);
-  r.Read("seed", t.seed);
-  r.Read("log_every", t.log_every);
-  r.Read("num_workers", t.num_workers);
-  r.Read("threads", t.threads);
-  r.Read("device", t.device);
-  r.Read("cache_front_end", t.cache_front_end);
-  r.Read("max_train_items", t.max_train_items);
-  r.Read("lr_schedule", t.lr_schedule);
-  r.Read("warmup_steps", t.warmup_steps);
-  r.Read("lr_min", t.lr_min);
-  r.Read("grad_accum", t.grad_accum);
+  o.RejectUnknown();
 }
 
 void ParseAasistLayout(MapReader& top, Config& c) {
-  {
-    MapReader m(top.Node("model_config"), "model_config", c.source);
-    ReadModel(m, c.model);
-    m.RejectUnknown();
-  }
+  ReadModelSection(top.Take("model_config"), "model_config", c);
   if (top.Has("freq_aug")) {
     // Top-level in AASIST's layout ("True"/"False"); a model option here.
-    const bool freq_aug = top.Convert<bool>(top.Node("freq_aug"), "freq_aug");
+    const bool freq_aug = config_keys::ReadBool(top.Take("freq_aug"), top.Where("freq_aug"));
     if (freq_aug && c.model.architecture != Architecture::kAasist)
       Fail(top.Where("freq_aug") + "frequency masking is an AASIST option");
     c.model.aasist.freq_aug = freq_aug;
   }
-  if (top.Has("optim_config")) {
-    MapReader o(top.Node("optim_config"), "optim_config", c.source);
-    o.Read("optimizer", c.train.optimizer);
-    o.Read("amsgrad", c.train.amsgrad);
-    o.Read("base_lr", c.train.lr);
-    o.ReadArray("betas", c.train.betas);
-    o.Read("weight_decay", c.train.weight_decay);
-    std::string scheduler = "none";
-    o.Read("scheduler", scheduler);
-    if (scheduler == "cosine") {
-      c.train.lr_schedule = "aasist_cosine";
-    } else if (scheduler != "none" && scheduler != "None") {
-      Fail(o.Where("scheduler") + "'" + scheduler + "' is not supported (expected cosine or none)");
-    }
-    o.Read("lr_min", c.train.lr_min);
-    o.RejectUnknown();
-  }
+  if (top.Has("optim_config")) ReadAasistOptimConfig(top, c);
   // AASIST run-management keys that have antispoof command-line equivalents.
-  for (const char* k : {"database_path", "asv_score_path", "model_path", "track", "eval_all_best",
-                        "eval_output", "cudnn_deterministic_toggle", "cudnn_benchmark_toggle"})
+  for (const char* k : {"database_path", "asv_score_path", "model_path", "track", "eval_all_best", "eval_output",
+                        "cudnn_deterministic_toggle", "cudnn_benchmark_toggle"})
     top.Ignore(k);
-  ReadTrain(top, c.train);
+  top.ReadKeys(TrainKeys(), c.train, c.model.architecture);
+}
+
+// Fails with "<source>: <prefix><key>: <what>" for the first key out of range or relation broken.
+template <typename Section>
+void ValidateSection(const KeyTable<Section>& table, const Section& s, Architecture architecture,
+                     const std::string& source, const std::string& prefix) {
+  for (const auto& key : table.keys()) {
+    if (!key->AppliesTo(architecture)) continue;
+    const std::string error = key->Check(s);
+    if (!error.empty()) Fail(source + ": " + prefix + key->name() + ": " + error);
+  }
+  for (const auto& relation : table.relations()) {
+    if (relation.only && *relation.only != architecture) continue;
+    const std::string error = relation.error(s);
+    if (!error.empty()) Fail(source + ": " + prefix + relation.key + ": " + error);
+  }
+}
+
+// (path, value) of every key of `c` in the order of ToYaml.
+std::vector<std::pair<std::string, std::string>> KeyValues(const Config& c) {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const auto& key : ModelKeys().keys())
+    if (key->AppliesTo(c.model.architecture)) out.emplace_back("model." + key->name(), key->Write(c.model));
+  for (const auto& key : TrainKeys().keys()) out.emplace_back(key->name(), key->Write(c.train));
+  return out;
+}
+
+// The key a path names in `config`, with the section it belongs to; Error for an unknown path.
+struct KeyRef {
+  const Key<ModelConfig>* model = nullptr;
+  const Key<TrainConfig>* train = nullptr;
+};
+
+KeyRef FindKey(const Config& config, const std::string& path, const std::string& context) {
+  KeyRef ref;
+  if (StartsWith(path, "model.")) {
+    const std::string name = path.substr(6);
+    ref.model = ModelKeys().Find(name, config.model.architecture);
+    const std::string owners = ModelKeys().OwnersOf(name);
+    if (!ref.model && !owners.empty())
+      Fail(context + "unknown config key '" + path + "' for architecture " + ToString(config.model.architecture) +
+           " (a key of " + owners + ")");
+  } else {
+    ref.train = TrainKeys().Find(path, config.model.architecture);
+  }
+  if (!ref.model && !ref.train) Fail(context + "unknown config key '" + path + "'");
+  return ref;
+}
+
+void Validate(const Config& c, const std::string& source) {
+  c.model.Validate(source);
+  c.train.Validate(source);
 }
 
 }  // namespace
@@ -380,51 +239,20 @@ ModelConfig ModelConfig::Defaults(Architecture architecture) {
 }
 
 void ModelConfig::Validate(const std::string& source) const {
-  const BadKey bad = [&](const std::string& key, const std::string& msg) {
-    Fail(source + ": model." + key + ": " + msg);
-  };
-  if (nb_samp < SincTaps()) bad("nb_samp", "must be at least the sinc length " + std::to_string(SincTaps()));
-  if (first_conv < 1) bad("first_conv", "must be positive");
-  if (in_channels != 1) bad("in_channels", "only mono input (1) is supported");
-  if (nb_classes != 2) bad("nb_classes", "must be 2 (spoof, bona fide), got " + std::to_string(nb_classes));
-  if (sample_rate <= 0) bad("sample_rate", "must be positive");
-  KeysOf(architecture).validate(*this, bad);
+  ValidateSection(ModelKeys(), *this, architecture, source, "model.");
 }
 
 void TrainConfig::Validate(const std::string& source) const {
-  auto bad = [&](const std::string& key, const std::string& msg) {
-    Fail(source + ": " + key + ": " + msg);
-  };
-  if (batch_size < 1) bad("batch_size", "must be positive");
-  if (num_epochs < 1) bad("num_epochs", "must be positive");
-  if (!(lr > 0)) bad("lr", "must be positive");
-  if (weight_decay < 0) bad("weight_decay", "must not be negative");
-  if (ToLower(optimizer) != "adam") bad("optimizer", "only Adam (the reference) is supported");
-  if (loss != "WCE" && loss != "weighted_CCE" && loss != "CE" && loss != "CCE")
-    bad("loss", "expected WCE (weighted cross-entropy, the reference), CCE (AASIST's name for it) or CE");
-  if (class_weights[0] <= 0 || class_weights[1] <= 0) bad("class_weights", "must be positive");
-  if (log_every < 1) bad("log_every", "must be positive");
-  if (num_workers < 0) bad("num_workers", "must not be negative");
-  if (threads < 0) bad("threads", "must not be negative");
-  if (device != "cpu" && !StartsWith(device, "cuda")) bad("device", "expected cpu or cuda[:N]");
-  if (max_train_items < 0) bad("max_train_items", "must not be negative");
-  if (lr_schedule != "constant" && lr_schedule != "cosine" && lr_schedule != "aasist_cosine")
-    bad("lr_schedule", "expected constant (the reference), cosine or aasist_cosine, not '" + lr_schedule + "'");
-  if (warmup_steps < 0) bad("warmup_steps", "must not be negative");
-  if (lr_schedule == "aasist_cosine" && warmup_steps > 0)
-    bad("warmup_steps", "aasist_cosine has no warm-up (AASIST's schedule); use cosine for one");
-  if (lr_min < 0 || !(lr_min <= lr)) bad("lr_min", "must be in [0, lr]");
-  if (grad_accum < 1) bad("grad_accum", "must be at least 1");
-  if (batch_size % grad_accum != 0) bad("grad_accum", "must divide batch_size");
+  ValidateSection(TrainKeys(), *this, Architecture::kRawNet2, source, "");
 }
 
 double TrainConfig::LearningRate(int64_t step, int64_t total_steps) const {
-  if (lr_schedule == "aasist_cosine") {
+  if (lr_schedule == LrSchedule::kAasistCosine) {
     const double done = static_cast<double>(std::min(step, total_steps) - 1) / static_cast<double>(total_steps);
     return lr_min + (lr - lr_min) * 0.5 * (1.0 + std::cos(M_PI * done));
   }
   if (step <= warmup_steps) return lr * static_cast<double>(step) / warmup_steps;
-  if (lr_schedule == "constant" || total_steps <= warmup_steps) return lr;
+  if (lr_schedule == LrSchedule::kConstant || total_steps <= warmup_steps) return lr;
   const double done = static_cast<double>(std::min(step, total_steps) - warmup_steps) /
                       static_cast<double>(total_steps - warmup_steps);
   return lr_min + (lr - lr_min) * 0.5 * (1.0 + std::cos(M_PI * done));
@@ -445,100 +273,109 @@ Config ParseConfig(const std::string& text, const std::string& source) {
     if (top.Has("model_config")) {
       ParseAasistLayout(top, c);
     } else {
-      if (top.Has("model")) {
-        MapReader m(top.Node("model"), "model", source);
-        ReadModel(m, c.model);
-        m.RejectUnknown();
-      }
-      ReadTrain(top, c.train);
+      if (top.Has("model")) ReadModelSection(top.Take("model"), "model", c);
+      top.ReadKeys(TrainKeys(), c.train, c.model.architecture);
     }
     top.RejectUnknown();
   } catch (const YAML::Exception& e) {
     Fail(source + ":" + std::to_string(e.mark.line + 1) + ": unexpected YAML structure: " + e.msg);
   }
-  c.model.Validate(source);
-  c.train.Validate(source);
+  Validate(c, source);
   return c;
 }
 
 Config LoadConfig(const std::string& path) { return ParseConfig(ReadFile(path), path); }
 
 void ApplyOverride(Config& config, const std::string& assignment) {
-  auto eq = assignment.find('=');
+  const auto eq = assignment.find('=');
   if (eq == std::string::npos || eq == 0)
     Fail("override '" + assignment + "': expected KEY=VALUE, e.g. model.nb_samp=32000");
-  std::string key = Trim(assignment.substr(0, eq));
-  std::string value = Trim(assignment.substr(eq + 1));
-  // Re-parse through the same readers: emit the current config, set the key, parse again.
-  YAML::Node root = YAML::Load(ToYaml(config));
-  YAML::Node parsed_value;
+  const std::string path = Trim(assignment.substr(0, eq));
+  const std::string value = Trim(assignment.substr(eq + 1));
+  const KeyRef ref = FindKey(config, path, "override '" + assignment + "': ");
+  YAML::Node node;
   try {
-    parsed_value = YAML::Load(value);
+    node = YAML::Load(value);
   } catch (const YAML::Exception& e) {
     Fail("override '" + assignment + "': the value is not valid YAML: " + e.msg);
   }
-  if (StartsWith(key, "model.")) {
-    std::string sub = key.substr(6);
-    if (!root["model"][sub]) Fail("override '" + assignment + "': unknown config key '" + key + "'");
-    root["model"][sub] = parsed_value;
-  } else {
-    if (!root[key]) Fail("override '" + assignment + "': unknown config key '" + key + "'");
-    root[key] = parsed_value;
-  }
-  YAML::Emitter out;
-  out << root;
-  std::string source = config.source.empty() ? "override" : config.source;
-  Config updated = ParseConfig(out.c_str(), source + " (with " + assignment + ")");
-  updated.source = config.source;
+  const std::string source = (config.source.empty() ? "override" : config.source) + " (with " + assignment + ")";
+  Config updated = config;
+  const std::string where = source + ": " + path + ": ";
+  if (ref.model) ref.model->Read(node, updated.model, where);
+  if (ref.train) ref.train->Read(node, updated.train, where);
+  Validate(updated, source);
   config = updated;
 }
 
-std::string ToString(Architecture v) { return v == Architecture::kAasist ? "AASIST" : "RawNet2"; }
-std::string ArchitectureNames() { return "RawNet2, AASIST"; }
-std::string ToString(SincImpl v) { return NameOf(kSincImpl, v); }
-std::string ToString(Preactivation v) { return NameOf(kPreactivation, v); }
-std::string ToString(Attention v) { return NameOf(kAttention, v); }
-std::string ToString(SePooling v) { return NameOf(kSePooling, v); }
+namespace {
+// Sets `path` to `value` through the key's typed setter (T, or for an int key a long in range).
+template <typename T>
+void SetTyped(Config& config, const std::string& path, const T& value, const std::string& origin) {
+  const KeyRef ref = FindKey(config, path, origin + ": ");
+  Config updated = config;
+  auto set = [&](const auto* key, auto& section) {
+    using Section = std::decay_t<decltype(section)>;
+    if (const auto* typed = dynamic_cast<const config_keys::TypedKey<Section, T>*>(key)) {
+      typed->Set(section, value);
+    } else if constexpr (std::is_same_v<T, long>) {
+      const auto* as_int = dynamic_cast<const config_keys::TypedKey<Section, int>*>(key);
+      if (!as_int) Fail(origin + ": " + path + " is not an integer key");
+      if (value < std::numeric_limits<int>::min() || value > std::numeric_limits<int>::max())
+        Fail(origin + ": " + path + ": integer " + std::to_string(value) + " is out of range");
+      as_int->Set(section, static_cast<int>(value));
+    } else if constexpr (std::is_same_v<T, std::string>) {
+      key->Read(YAML::Node(value), section, origin + ": " + path + ": ");  // an enumeration's name
+    } else {
+      Fail(origin + ": " + path + " does not take a number");
+    }
+  };
+  if (ref.model) set(ref.model, updated.model);
+  if (ref.train) set(ref.train, updated.train);
+  Validate(updated, origin);
+  config = updated;
+}
+}  // namespace
+
+void SetKey(Config& config, const std::string& key, long value, const std::string& origin) {
+  SetTyped(config, key, value, origin);
+}
+void SetKey(Config& config, const std::string& key, double value, const std::string& origin) {
+  if (!std::isfinite(value)) Fail(origin + ": " + key + ": expected a finite number");
+  SetTyped(config, key, value, origin);
+}
+void SetKey(Config& config, const std::string& key, const std::string& value, const std::string& origin) {
+  SetTyped(config, key, value, origin);
+}
 
 std::string ToYaml(const Config& c) {
-  const ModelConfig& m = c.model;
-  const TrainConfig& t = c.train;
   std::ostringstream o;
-  o.imbue(std::locale::classic());
-  o.precision(17);
-  const ArchitectureKeys& keys = KeysOf(m.architecture);
-  o << "model:\n"
-    << "  architecture: " << ToString(m.architecture) << "\n"
-    << "  nb_samp: " << m.nb_samp << "\n"
-    << "  first_conv: " << m.first_conv << "\n"
-    << "  in_channels: " << m.in_channels << "\n";
-  keys.write_reference_keys(o, m);
-  o << "  nb_classes: " << m.nb_classes << "\n"
-    << "  sample_rate: " << m.sample_rate << "\n"
-    << "  sinc_impl: " << ToString(m.sinc_impl) << "\n";
-  keys.write_options(o, m);
-  o << "batch_size: " << t.batch_size << "\n"
-    << "num_epochs: " << t.num_epochs << "\n"
-    << "lr: " << t.lr << "\n"
-    << "weight_decay: " << t.weight_decay << "\n"
-    << "betas: [" << t.betas[0] << ", " << t.betas[1] << "]\n"
-    << "eps: " << t.eps << "\n"
-    << "optimizer: " << t.optimizer << "\n"
-    << "amsgrad: " << (t.amsgrad ? "true" : "false") << "\n"
-    << "loss: " << t.loss << "\n"
-    << "class_weights: [" << t.class_weights[0] << ", " << t.class_weights[1] << "]\n"
-    << "seed: " << t.seed << "\n"
-    << "log_every: " << t.log_every << "\n"
-    << "num_workers: " << t.num_workers << "\n"
-    << "threads: " << t.threads << "\n"
-    << "device: " << t.device << "\n"
-    << "cache_front_end: " << (t.cache_front_end ? "true" : "false") << "\n"
-    << "max_train_items: " << t.max_train_items << "\n"
-    << "lr_schedule: " << t.lr_schedule << "\n"
-    << "warmup_steps: " << t.warmup_steps << "\n"
-    << "lr_min: " << t.lr_min << "\n"
-    << "grad_accum: " << t.grad_accum << "\n";
+  o << "model:\n";
+  for (const auto& key : ModelKeys().keys())
+    if (key->AppliesTo(c.model.architecture)) o << "  " << key->name() << ": " << key->Write(c.model) << "\n";
+  for (const auto& key : TrainKeys().keys()) o << key->name() << ": " << key->Write(c.train) << "\n";
   return o.str();
 }
+
+std::vector<KeyChange> DiffConfigs(const Config& before, const Config& after) {
+  const auto a = KeyValues(before), b = KeyValues(after);
+  std::vector<std::string> order;
+  for (const auto* list : {&a, &b})
+    for (const auto& [key, _] : *list)
+      if (std::find(order.begin(), order.end(), key) == order.end()) order.push_back(key);
+  auto value_in = [](const std::vector<std::pair<std::string, std::string>>& values, const std::string& key) {
+    for (const auto& [k, v] : values)
+      if (k == key) return v;
+    return std::string("(absent)");
+  };
+  std::vector<KeyChange> changes;
+  for (const std::string& key : order) {
+    const std::string x = value_in(a, key), y = value_in(b, key);
+    if (x != y) changes.push_back({key, x, y});
+  }
+  return changes;
+}
+
+bool operator==(const Config& a, const Config& b) { return KeyValues(a) == KeyValues(b); }
 
 }  // namespace antispoof

@@ -1,6 +1,7 @@
-// The run configuration: the model's keys (nested under `model:`; each architecture reads, validates
-// and writes its own reference keys) plus training keys. Every key is validated; an unknown or
-// mistyped key is an Error naming the file and the key path.
+// The run configuration: the model's keys (nested under `model:`; each architecture has its own
+// reference keys) plus training keys. Each key is declared once (config/keys.cc: name, field, range,
+// help); reading, validation, writing, overrides, equality, diffs and the help text come from that
+// declaration. An unknown or mistyped key is an Error naming the file and the key path.
 #pragma once
 
 #include <array>
@@ -17,6 +18,8 @@ enum class Attention { kNone, kSe };
 enum class SePooling { kAvg, kAvgMax };
 // The countermeasure architectures (`model.architecture`; AASIST's `model_config.architecture`).
 enum class Architecture { kRawNet2, kAasist };
+// The learning-rate schedule (`lr_schedule`), see TrainConfig::LearningRate.
+enum class LrSchedule { kConstant, kCosine, kAasistCosine };
 
 // AASIST's own keys (clovaai/aasist model_config). The encoder is one block of filts[1], one of
 // filts[2], one of filts[3] and three of filts[4]; pool_ratios[3] and temperatures[3] are read and
@@ -93,7 +96,7 @@ struct TrainConfig {
   // decay to 0 at the last step of num_epochs.
   // aasist_cosine is AASIST's LambdaLR cosine annealing: step k uses
   // lr_min + (lr - lr_min) (1 + cos(pi (k - 1) / total_steps)) / 2 (no warm-up).
-  std::string lr_schedule = "constant";  // constant | cosine | aasist_cosine
+  LrSchedule lr_schedule = LrSchedule::kConstant;
   int warmup_steps = 0;
   double lr_min = 0;  // the floor of both cosine schedules
   // lr for optimizer step `step` (1-based) of `total_steps`.
@@ -114,10 +117,38 @@ struct Config {
 // (`model_config: {architecture: RawNet2, ...}`, `optim_config: {...}`).
 Config LoadConfig(const std::string& path);
 Config ParseConfig(const std::string& text, const std::string& source);
-// Overrides one key, e.g. "model.nb_samp=32000" or "lr=0.001" (same validation as the file).
+// Overrides one key, e.g. "model.nb_samp=32000" or "lr=0.001" (the value in YAML; the same
+// validation as the file). Only that key changes (`model.architecture` resets the model keys to the
+// new architecture's defaults, as in a file).
 void ApplyOverride(Config& config, const std::string& assignment);
+// Sets one key from a typed value (a command-line flag `origin` such as "--epochs"), validated like
+// the key in a file; errors name the flag and the key. The value's type must be the key's.
+void SetKey(Config& config, const std::string& key, long value, const std::string& origin);
+void SetKey(Config& config, const std::string& key, double value, const std::string& origin);
+void SetKey(Config& config, const std::string& key, const std::string& value, const std::string& origin);
 // The resolved config as YAML in the antispoof layout (reference key names).
 std::string ToYaml(const Config& config);
+
+// A key whose value differs between two configs (values in YAML flow form; "(absent)" for a key
+// the other architecture does not have).
+struct KeyChange {
+  std::string key;  // "model.nb_samp", "lr"
+  std::string before, after;
+};
+// Every key whose value differs, in the order of ToYaml.
+std::vector<KeyChange> DiffConfigs(const Config& before, const Config& after);
+// The same keys with the same values (the source file is not compared).
+bool operator==(const Config& a, const Config& b);
+inline bool operator!=(const Config& a, const Config& b) { return !(a == b); }
+
+// One key for the help text: its path, type, default, allowed values and meaning.
+struct KeyDescription {
+  std::string key, type, default_value, range, help;
+  std::string architecture;  // "" when every architecture has the key
+};
+std::vector<KeyDescription> DescribeKeys();
+// The keys as a Markdown table (docs/config.md holds it) or as aligned text.
+std::string FormatKeyTable(bool markdown);
 
 std::string ToString(Architecture v);
 // "RawNet2, AASIST": the names `model.architecture` accepts.
@@ -126,5 +157,6 @@ std::string ToString(SincImpl v);
 std::string ToString(Preactivation v);
 std::string ToString(Attention v);
 std::string ToString(SePooling v);
+std::string ToString(LrSchedule v);
 
 }  // namespace antispoof

@@ -49,11 +49,11 @@ class AudioLocator {
   std::string flat_dir_;
 };
 
-// One utterance to decode. label: 1 = bona fide, 0 = spoof, -1 = unknown (trial list).
+// One utterance to decode; its label is unknown for a trial list.
 struct Item {
   std::string utt;
   std::string path;
-  int64_t label = kUnknownLabel;
+  TrialKey label = kUnknownLabel;
   std::string attack;
 };
 

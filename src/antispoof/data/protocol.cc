@@ -33,7 +33,7 @@ size_t ColumnCount(ProtocolFormat format) {
   return 0;
 }
 
-int ParseKey(const std::string& key, const std::string& path, long line) {
+TrialKey ParseKey(const std::string& key, const std::string& path, long line) {
   if (key == "bonafide") return kBonafide;
   if (key == "spoof") return kSpoof;
   FailAt(path, line, "unknown key '" + key + "': expected bonafide or spoof");

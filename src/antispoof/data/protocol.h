@@ -8,6 +8,8 @@
 #include <string_view>
 #include <vector>
 
+#include "antispoof/common/trial_key.h"
+
 namespace antispoof::data {
 
 enum class ProtocolFormat {
@@ -20,16 +22,16 @@ enum class ProtocolFormat {
 
 std::string FormatName(ProtocolFormat format);
 
-// Labels as the model sees them.
-inline constexpr int kSpoof = 0;
-inline constexpr int kBonafide = 1;
-inline constexpr int kUnknownLabel = -1;  // trial lists carry no keys
+// Labels as the model sees them (common/trial_key.h).
+inline constexpr TrialKey kSpoof = TrialKey::kSpoof;
+inline constexpr TrialKey kBonafide = TrialKey::kBonafide;
+inline constexpr TrialKey kUnknownLabel = TrialKey::kUnknown;  // trial lists carry no keys
 
 struct ProtocolEntry {
   std::string speaker;  // "" when the format has none
   std::string utt;
   std::string attack;   // "-" for bona fide in the official files; "-" for trial lists
-  int label = kUnknownLabel;
+  TrialKey label = kUnknownLabel;
   long line = 0;        // 1-based line in the file
 };
 

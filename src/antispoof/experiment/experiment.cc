@@ -56,30 +56,12 @@ T Get(const YAML::Node& node, const std::string& key, const std::string& where) 
   }
 }
 
-// Leaf values of a YAML document by dotted key, each in YAML flow form.
-void Flatten(const YAML::Node& node, const std::string& prefix, std::map<std::string, std::string>& out) {
-  if (node.IsMap()) {
-    for (const auto& kv : node) Flatten(kv.second, prefix + (prefix.empty() ? "" : ".") + kv.first.as<std::string>(), out);
-    return;
-  }
-  YAML::Emitter e;
-  e << YAML::Flow << node;
-  const std::optional<double> number = ParseDouble(e.c_str());
-  out[prefix] = number ? ShortestDouble(*number) : e.c_str();
-}
-
 // The keys whose value differs between the run's config file and what the experiment trains
 // (the seed, set per training run, excluded).
 nlohmann::json RecipeChanges(const Config& file, const Config& run) {
-  std::map<std::string, std::string> a, b;
-  Flatten(YAML::Load(ToYaml(file)), "", a);
-  Flatten(YAML::Load(ToYaml(run)), "", b);
   nlohmann::json changes = nlohmann::json::array();
-  for (const auto& [key, value] : b) {
-    auto it = a.find(key);
-    const std::string before = it == a.end() ? "(absent)" : it->second;
-    if (key != "seed" && before != value) changes.push_back({{"key", key}, {"config", before}, {"run", value}});
-  }
+  for (const KeyChange& c : DiffConfigs(file, run))
+    if (c.key != "seed") changes.push_back({{"key", c.key}, {"config", c.before}, {"run", c.after}});
   return changes;
 }
 
@@ -97,6 +79,7 @@ nlohmann::json BenchOnce(const Config& config, const ExperimentConfig& c, const 
     perf::BenchOptions bo;
     bo.threads = c.threads;
     bo.repeats = c.bench_repeats;
+    bo.recipe = config.train;
     return perf::RunBenchmark(config.model, bo).ToJson();
   }
   MakeDirs(run_dir);
@@ -227,8 +210,8 @@ nlohmann::json RunExperiment(const ExperimentConfig& c, const ExperimentOptions&
     Config cfg = file;
     for (const auto& kv : c.overrides) ApplyOverride(cfg, kv);
     for (const auto& kv : run.overrides) ApplyOverride(cfg, kv);
-    if (c.epochs > 0) ApplyOverride(cfg, "num_epochs=" + std::to_string(c.epochs));
-    if (c.threads > 0) ApplyOverride(cfg, "threads=" + std::to_string(c.threads));
+    if (c.epochs > 0) SetKey(cfg, "num_epochs", long{c.epochs}, c.source + ": epochs");
+    if (c.threads > 0) SetKey(cfg, "threads", long{c.threads}, c.source + ": threads");
     recipe_changes.push_back(RecipeChanges(file, cfg));
     configs.push_back(cfg);
   }
@@ -263,7 +246,7 @@ nlohmann::json RunExperiment(const ExperimentConfig& c, const ExperimentOptions&
     for (long seed : c.seeds) {
       ++done;
       Config cfg = configs[r];
-      ApplyOverride(cfg, "seed=" + std::to_string(seed));
+      SetKey(cfg, "seed", seed, c.source + ": seeds");
       const std::string dir = runs_dir + "/" + run.name + "/seed_" + std::to_string(seed);
       std::fprintf(stderr, "experiment: [%zu/%zu] %s (%s), seed %ld -> %s\n", done, total, run.name.c_str(),
                    run.description.c_str(), seed, dir.c_str());

@@ -29,7 +29,7 @@ ScoredItem MakeScoredItem(const data::Item& item, double spoof_output, double bo
 double WeightedLoss(const std::vector<ScoredItem>& items, const std::array<double, 2>& class_weights) {
   double loss_sum = 0, weight_sum = 0;
   for (const ScoredItem& item : items) {
-    if (item.label != 0 && item.label != 1) continue;
+    if (!HasKey(item.label)) continue;
     const double w = class_weights[item.label];
     loss_sum += -w * item.log_probs[item.label];
     weight_sum += w;
@@ -57,7 +57,7 @@ ScoringResult ScoreWithLoader(model::CountermeasureImpl& model, data::BatchLoade
       data::Item source;
       source.utt = batch->utts[i];
       source.attack = batch->attacks[i];
-      source.label = labels[i];
+      source.label = TrialKeyOfClass(labels[i]);
       result.items.push_back(MakeScoredItem(source, a[i][0], a[i][1], {l[i][0], l[i][1]}));
     }
     bar.Add(out.size(0));
@@ -74,8 +74,7 @@ std::vector<metrics::ScoreRecord> ToScoreRecords(const std::vector<ScoredItem>& 
     metrics::ScoreRecord r;
     r.utterance = it.utt;
     r.attack = it.attack.empty() ? "-" : it.attack;
-    r.key = it.label == 1 ? metrics::TrialKey::kBonafide
-                          : it.label == 0 ? metrics::TrialKey::kSpoof : metrics::TrialKey::kUnknown;
+    r.key = it.label;
     r.score = it.score;
     records.push_back(std::move(r));
   }
@@ -85,9 +84,9 @@ std::vector<metrics::ScoreRecord> ToScoreRecords(const std::vector<ScoredItem>& 
 double Accuracy(const std::vector<ScoredItem>& items) {
   std::vector<bool> predicted_bonafide, is_bonafide;
   for (const auto& it : items) {
-    if (it.label != 0 && it.label != 1) continue;  // unlabelled (a trial list)
+    if (!HasKey(it.label)) continue;  // unlabelled (a trial list)
     predicted_bonafide.push_back(it.predicted_bonafide);
-    is_bonafide.push_back(it.label == 1);
+    is_bonafide.push_back(it.label == TrialKey::kBonafide);
   }
   return is_bonafide.empty() ? std::nan("") : metrics::AccuracyFromDecisions(predicted_bonafide, is_bonafide);
 }
@@ -120,7 +119,7 @@ std::vector<data::Item> ItemsFromPaths(const std::vector<std::string>& paths) {
     data::Item it;
     it.utt = p.stem().string();
     it.path = p.string();
-    it.label = -1;
+    it.label = TrialKey::kUnknown;
     it.attack = "-";
     items.push_back(std::move(it));
   };

@@ -21,7 +21,7 @@ namespace antispoof::infer {
 struct ScoredItem {
   std::string utt;
   std::string attack;
-  int64_t label = -1;  // 1 bona fide, 0 spoof, -1 unknown
+  TrialKey label = TrialKey::kUnknown;
   double score = 0;    // the bona fide output (model::CountermeasureImpl::ScoreMeaning): higher = more bona fide
   double spoof_output = 0;                // the other output
   std::array<double, 2> log_probs = {0, 0};  // log P(spoof), log P(bona fide)
@@ -59,7 +59,7 @@ model::Countermeasure LoadModel(const ModelConfig& config, const std::string& ch
                                 const torch::Device& device);
 
 struct ScoreOptions {
-  std::vector<data::Item> items;  // labels may be unknown (-1)
+  std::vector<data::Item> items;  // labels may be unknown
   audio::DecodeOptions decode;    // mixdown/resample; the rate is always the model's (sample_rate)
   int batch_size = 32;
   int num_workers = 2;

@@ -151,7 +151,7 @@ void JoinProtocolKeys(ScoreFile& scores, const data::Protocol& protocol) {
       continue;
     }
     record.attack = it->second->attack;
-    record.key = it->second->label == data::kBonafide ? TrialKey::kBonafide : TrialKey::kSpoof;
+    record.key = it->second->label;
     record.speaker = it->second->speaker.empty() ? "-" : it->second->speaker;
   }
   if (!not_in_protocol.empty()) {

@@ -8,13 +8,14 @@
 #include <string_view>
 #include <vector>
 
+#include "antispoof/common/trial_key.h"
 #include "antispoof/data/protocol.h"
 
 namespace antispoof::metrics {
 
 enum class ScoreFileFormat { kTwoColumn, kFourColumn, kSixColumn };
 
-enum class TrialKey { kUnknown, kBonafide, kSpoof };
+using antispoof::TrialKey;  // common/trial_key.h
 
 // "bonafide" / "spoof" / "unknown".
 const char* TrialKeyName(TrialKey key);

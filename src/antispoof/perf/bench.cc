@@ -15,6 +15,8 @@
 #include "antispoof/model/countermeasure.h"
 #include "antispoof/model/runtime.h"
 #include "antispoof/model/summary.h"
+#include "antispoof/optim/adam.h"
+#include "antispoof/optim/loss.h"
 #include "antispoof/perf/memory.h"
 
 namespace antispoof::perf {
@@ -134,18 +136,16 @@ BenchResult RunBenchmark(const ModelConfig& config, const BenchOptions& options)
   r.peak_rss_per_phase = ResetPeakRss();
   if (options.train) {
     net->train();
-    torch::optim::Adam adam(net->TrainableParameters(), torch::optim::AdamOptions(1e-4)
-                                                            .betas({0.9, 0.999})
-                                                            .eps(1e-8)
-                                                            .weight_decay(1e-4));
-    auto class_weights = torch::tensor({0.1f, 0.9f});
+    // The trainer's step: its Adam, its loss, the recipe's settings (lr at its peak).
+    optim::Adam adam(net->NamedTrainableParameters(), optim::AdamOptions::FromRecipe(options.recipe));
+    const torch::Tensor class_weights = optim::ClassWeights(options.recipe, torch::kCPU);
     auto x = inputs(batch);
     auto y = torch::randint(0, 2, {batch}, torch::kLong);
     auto step = [&](const std::function<torch::Tensor()>& forward) {
-      adam.zero_grad();
-      auto loss = torch::nll_loss(net->LogProbabilities(forward()), y, class_weights);
+      adam.ZeroGrad();
+      auto loss = optim::WeightedCrossEntropy(net->LogProbabilities(forward()), y, class_weights);
       loss.backward();
-      adam.step();
+      adam.Step();
     };
     r.train_b32_ms = TimeRuns(warmup, repeats, batch, [&] { step([&] { return net->forward(x); }); },
                               &r.train_b32_cpu_ms);

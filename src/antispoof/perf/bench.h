@@ -29,6 +29,9 @@ struct BenchOptions {
   int gemm_size = 2048;               // square float32 torch::mm of this size
   bool progress = true;               // one line per phase on stderr
   uint64_t seed = 0;                  // model init and inputs (the global RNG is restored after)
+  // The training step's optimizer and loss settings: the trainer's own step (optim::Adam with this
+  // recipe, its weighted cross-entropy); the reference recipe unless the caller passes a config's.
+  TrainConfig recipe;
 };
 
 // Milliseconds are per utterance; NaN = not measured (null in JSON).

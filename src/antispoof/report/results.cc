@@ -96,12 +96,16 @@ std::vector<double> MeanReplicates(const std::vector<std::vector<double>>& per_s
   return out;
 }
 
+// A summary written before these keys existed has neither: null in the results.
+json ParametersJson(const rundir::Summary& s) { return s.parameters > 0 ? json(s.parameters) : json(nullptr); }
+json ModelNameJson(const rundir::Summary& s) { return s.model_name.empty() ? json(nullptr) : json(s.model_name); }
+
 json SeedJson(const SeedData& seed, const std::vector<double>* replicates) {
   json out;
   out["dir"] = seed.dir;
   out["best_val_eer"] = seed.best_val_eer();
-  out["best_epoch"] = seed.summary.value("best_epoch", json(nullptr));
-  out["epochs_done"] = seed.summary.value("epochs_done", json(nullptr));
+  out["best_epoch"] = seed.summary.best_epoch;
+  out["epochs_done"] = seed.summary.epochs_done;
   out["test_eer"] = seed.test_eer();
   out["test_eer_ci95_bootstrap"] =
       replicates ? IntervalJson(PercentileInterval(*replicates, kLevel)) : json(nullptr);
@@ -110,8 +114,8 @@ json SeedJson(const SeedData& seed, const std::vector<double>* replicates) {
   out["test_tdcf_revised"] = Number(seed.test_tdcf_revised());
   if (!seed.tdcf_note().empty()) out["test_tdcf_note"] = seed.tdcf_note();
   out["total_train_time"] = seed.total_train_time_s();
-  out["parameters"] = seed.summary.value("parameters", json(nullptr));
-  out["model_name"] = seed.summary.value("model_name", json(nullptr));
+  out["parameters"] = ParametersJson(seed.summary);
+  out["model_name"] = ModelNameJson(seed.summary);
   out["n_bonafide"] = seed.bonafide.size();
   out["n_spoof"] = seed.spoof.size();
   out["per_attack_eer"] = seed.per_attack_eer();
@@ -158,7 +162,7 @@ json BuildResultsFromData(const ExperimentSpec& spec, const std::vector<RunData>
         run_spec.recipe_changes.is_array() ? run_spec.recipe_changes : json::array();
     out["n_seeds"] = run.seeds.size();
     // The architecture's name as training recorded it ("RawNet2", "RawNet2-SE", "AASIST").
-    out["model_name"] = run.seeds.empty() ? json(nullptr) : run.seeds[0].summary.value("model_name", json(nullptr));
+    out["model_name"] = run.seeds.empty() ? json(nullptr) : ModelNameJson(run.seeds[0].summary);
 
     std::vector<std::optional<double>> best_val, test_eer, test_acc, tdcf, tdcf_revised, time;
     std::map<std::string, std::vector<std::optional<double>>> per_attack;
@@ -193,7 +197,7 @@ json BuildResultsFromData(const ExperimentSpec& spec, const std::vector<RunData>
     const json cost = run_spec.cost.is_object() ? run_spec.cost : json::object();
     for (const char* key : kCostKeys) out[key] = nullptr;
     if (!cost.contains("parameters")) {
-      out["parameters"] = run.seeds[0].summary.value("parameters", json(nullptr));
+      out["parameters"] = ParametersJson(run.seeds[0].summary);
     }
     for (const auto& [key, value] : cost.items()) {
       if (kRunKeys.count(key)) {

@@ -32,9 +32,7 @@ std::optional<double> OptionalNumber(const nlohmann::json& json, const std::stri
 }  // namespace
 
 
-double SeedData::best_val_eer() const {
-  return RequireNumber(summary, "best_dev_eer", rundir::RunDirectory(dir).summary());
-}
+double SeedData::best_val_eer() const { return summary.best_dev_eer; }
 double SeedData::test_eer() const {
   return RequireNumber(metrics, "eer", rundir::RunDirectory(dir).metrics("eval"));
 }
@@ -51,9 +49,7 @@ std::string SeedData::tdcf_note() const {
   if (!test_tdcf_legacy()) return "metrics_eval.json has no min t-DCF";
   return "";
 }
-double SeedData::total_train_time_s() const {
-  return RequireNumber(summary, "total_train_time_s", rundir::RunDirectory(dir).summary());
-}
+double SeedData::total_train_time_s() const { return summary.total_train_time_s; }
 std::map<std::string, double> SeedData::per_attack_eer() const {
   std::map<std::string, double> out;
   auto it = metrics.find("per_attack");
@@ -91,12 +87,11 @@ std::vector<RunData> LoadRuns(const ExperimentSpec& spec) {
       }
       const rundir::RunDirectory files(seed.dir);
       const std::string summary_path = files.summary();
-      seed.summary = rundir::ReadJsonObject(summary_path);
-      const double summary_seed = RequireNumber(seed.summary, "seed", summary_path);
-      if (summary_seed != static_cast<double>(seed_run.seed)) {
+      seed.summary = rundir::ReadSummary(files);
+      if (seed.summary.seed != seed_run.seed) {
         FailAt(summary_path, 0,
-               Format("seed %.0f, but the experiment lists this directory as run '%s' seed %ld",
-                      summary_seed, run_spec.name.c_str(), seed_run.seed));
+               Format("seed %ld, but the experiment lists this directory as run '%s' seed %ld",
+                      seed.summary.seed, run_spec.name.c_str(), seed_run.seed));
       }
       seed.metrics = rundir::ReadJsonObject(files.metrics("eval"));
       seed.epochs = rundir::ReadCsvTable(files.epochs(), rundir::EpochRow::Columns());

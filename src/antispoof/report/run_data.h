@@ -17,7 +17,7 @@ using rundir::CsvTable;
 struct SeedData {
   long seed = 0;
   std::string dir;
-  nlohmann::json summary;  // summary.json
+  rundir::Summary summary;  // summary.json
   nlohmann::json metrics;  // metrics_eval.json
   CsvTable epochs;         // epochs.csv
   CsvTable train_log;      // train_log.csv

@@ -147,7 +147,7 @@ Summary Summary::FromJson(const nlohmann::json& j, const std::string& source) {
   RequireKey(j, "epochs_done", s.epochs_done, source);
   RequireKey(j, "total_train_time_s", s.total_train_time_s, source);
   ReadKey(j, "parameters", s.parameters, source);
-  ReadKey(j, "seed", s.seed, source);
+  RequireKey(j, "seed", s.seed, source);
   ReadKey(j, "model_name", s.model_name, source);
   return s;
 }

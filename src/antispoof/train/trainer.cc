@@ -23,7 +23,8 @@
 #include "antispoof/model/runtime.h"
 #include "antispoof/model/weights.h"
 #include "antispoof/rundir/run_directory.h"
-#include "antispoof/train/adam.h"
+#include "antispoof/optim/adam.h"
+#include "antispoof/optim/loss.h"
 #include "antispoof/train/fault_hooks.h"
 #include "antispoof/train/interrupt.h"
 
@@ -84,7 +85,7 @@ data::Dataset LoadSplit(const TrainOptions& o, data::Split split) {
   dopt.skip_missing = o.skip_missing;
   data::Dataset ds = data::BuildDataset(protocol, o.data_root, dopt);
   int64_t bona = 0, spoof = 0;
-  for (const auto& it : ds.items) (it.label == 1 ? bona : spoof)++;
+  for (const auto& it : ds.items) (it.label == TrialKey::kBonafide ? bona : spoof)++;
   if (ds.items.empty()) FailAt(protocol_path, 0, "the " + data::SplitName(split) + " split is empty");
   if (bona == 0) FailAt(protocol_path, 0, "no bona fide trials in the " + data::SplitName(split) + " split");
   if (spoof == 0) FailAt(protocol_path, 0, "no spoof trials in the " + data::SplitName(split) + " split");
@@ -231,7 +232,7 @@ class Trainer {
   std::vector<data::Item> train_items_;
   std::unique_ptr<Distributed> dist_;
   model::Countermeasure net_{nullptr};
-  std::unique_ptr<Adam> adam_;
+  std::unique_ptr<optim::Adam> adam_;
   std::vector<torch::Tensor> trainable_;
   std::unique_ptr<FirstMicroBatchBuffers> bn_buffers_;
   torch::Tensor class_weights_;
@@ -277,10 +278,13 @@ void Trainer::PrepareRunDirectory() {
     FailAt(run_.dir(), 0, "already holds a run: pass --resume to continue it, or choose another --out");
   if (o_.resume && !resume_from_last_ && has_logs) FailAt(run_.dir(), 0, "has logs but no last.pth to resume from");
   if (o_.resume && FileExists(run_.config())) {
-    // Re-emitted, so that a config.yaml written before a key existed compares with its default.
-    const std::string saved = ToYaml(ParseConfig(ReadFile(run_.config()), run_.config()));
-    if (saved != ToYaml(o_.config))
-      FailAt(run_.config(), 0, "the run was started with another config; resume with the same config and flags");
+    // Compared key by key, so that a config.yaml written before a key existed compares with its default.
+    const std::vector<KeyChange> changes = DiffConfigs(LoadConfig(run_.config()), o_.config);
+    if (!changes.empty())
+      FailAt(run_.config(), 0,
+             "the run was started with another config (" + changes[0].key + ": " + changes[0].before + " then, " +
+                 changes[0].after + " now" + (changes.size() > 1 ? Format(", and %zu more", changes.size() - 1) : "") +
+                 "); resume with the same config and flags");
   }
   if (o_.resume && writer_) RemoveStaleTempFiles(run_.dir());
 }
@@ -316,8 +320,7 @@ void Trainer::BuildModel() {
   if (tc_.cache_front_end && !net_->HasFixedFrontEnd())
     FailAt(o_.config.source, 0, "cache_front_end: " + net_->Name() +
                                     " has no fixed front end in this configuration (freq_aug changes it every step)");
-  adam_ = std::make_unique<Adam>(net_->NamedTrainableParameters(),
-                                 AdamOptions{tc_.lr, tc_.betas[0], tc_.betas[1], tc_.eps, tc_.weight_decay});
+  adam_ = std::make_unique<optim::Adam>(net_->NamedTrainableParameters(), optim::AdamOptions::FromRecipe(tc_));
   checkpoint_meta_ = {{"format", "antispoof-checkpoint-1"},
                       {"config_yaml", ToYaml(o_.config)},
                       {"seed", tc_.seed},
@@ -376,7 +379,7 @@ void Trainer::BuildBatchSources() {
                                                       train_items_, *train_loader_, rank_batch_);
   else
     batches_ = std::make_unique<LoaderBatches>(*train_loader_);
-  class_weights_ = torch::tensor({tc_.class_weights[0], tc_.class_weights[1]}, torch::kFloat32).to(device_);
+  class_weights_ = optim::ClassWeights(tc_, device_);
   for (const auto& [name, p] : net_->NamedTrainableParameters()) trainable_.push_back(p);
   bn_buffers_ = std::make_unique<FirstMicroBatchBuffers>(*net_);
   if (progress_.batch_in_epoch >= num_batches_)
@@ -438,7 +441,7 @@ double Trainer::OptimizerStep(const torch::Tensor& inputs, const torch::Tensor& 
     torch::Tensor x = MicroBatch(inputs, m, tc_.grad_accum).to(device_);
     SeedMicroBatch(tc_.seed, step, dist_->rank() + dist_->world_size() * m);
     torch::Tensor outputs = batches_->features() ? net_->ForwardFromFrontEnd(x) : net_->forward(x);
-    torch::Tensor loss = WeightedCrossEntropy(net_->LogProbabilities(outputs),
+    torch::Tensor loss = optim::WeightedCrossEntropy(net_->LogProbabilities(outputs),
                                               MicroBatch(labels, m, tc_.grad_accum).to(device_), class_weights_);
     loss_value += loss.item<double>();
     loss.backward();
@@ -467,7 +470,7 @@ void Trainer::FinishEpoch(int epoch, double train_loss, double seconds_before_de
   BroadcastModel(*dist_, *net_, true);
   infer::ScoringResult dev = ScoreSharded(*dist_, *net_, *dev_loader_, device_, "dev", tc_.class_weights);
   std::vector<double> bona, spoof;
-  for (const auto& it : dev.items) (it.label == 1 ? bona : spoof).push_back(it.score);
+  for (const auto& it : dev.items) (it.label == TrialKey::kBonafide ? bona : spoof).push_back(it.score);
   rundir::EpochRow row;
   row.epoch = epoch;
   row.train_loss = train_loss;
@@ -544,11 +547,6 @@ rundir::Summary Trainer::MakeSummary() const {
 }
 
 }  // namespace
-
-torch::Tensor WeightedCrossEntropy(const torch::Tensor& log_probs, const torch::Tensor& labels,
-                                   const torch::Tensor& class_weights) {
-  return torch::nll_loss(log_probs, labels, class_weights);
-}
 
 nlohmann::json Train(const TrainOptions& options) { return Trainer(options).Run(); }
 

@@ -25,11 +25,6 @@ struct TrainOptions {
   DistOptions dist = ResolveDistOptions({}, [](const char*) { return nullptr; });
 };
 
-// Weighted cross-entropy as the reference's nn.CrossEntropyLoss(weight=[spoof, bona fide]) on the
-// log-probabilities: sum_i w[y_i] * -logp_i[y_i] / sum_i w[y_i].
-torch::Tensor WeightedCrossEntropy(const torch::Tensor& log_probs, const torch::Tensor& labels,
-                                   const torch::Tensor& class_weights);
-
 // Runs (or resumes) the whole recipe; returns summary.json's content. Errors before any training
 // for a config/data mismatch (empty split, no bona fide or no spoof trials, missing files).
 // A NaN or infinite loss stops with an Error naming the epoch and iteration; last.pth keeps the

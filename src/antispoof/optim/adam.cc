@@ -1,11 +1,15 @@
-#include "antispoof/train/adam.h"
+#include "antispoof/optim/adam.h"
 
 #include <cmath>
 #include <map>
 
 #include "antispoof/common/error.h"
 
-namespace antispoof::train {
+namespace antispoof::optim {
+
+AdamOptions AdamOptions::FromRecipe(const TrainConfig& recipe) {
+  return {recipe.lr, recipe.betas[0], recipe.betas[1], recipe.eps, recipe.weight_decay};
+}
 
 Adam::Adam(std::vector<std::pair<std::string, torch::Tensor>> params, AdamOptions options)
     : options_(options) {
@@ -85,4 +89,4 @@ void Adam::LoadState(const pth::StateDict& state, const std::string& source) {
     FailAt(source, 0, "optimizer state names parameters this model does not have");
 }
 
-}  // namespace antispoof::train
+}  // namespace antispoof::optim

@@ -7,9 +7,10 @@
 #include <string>
 #include <vector>
 
+#include "antispoof/config/config.h"
 #include "antispoof/pth/pth.h"
 
-namespace antispoof::train {
+namespace antispoof::optim {
 
 struct AdamOptions {
   double lr = 1e-4;
@@ -17,6 +18,8 @@ struct AdamOptions {
   double beta2 = 0.999;
   double eps = 1e-8;
   double weight_decay = 0.0;
+  // The recipe's optimizer settings (lr, betas, eps, weight_decay).
+  static AdamOptions FromRecipe(const TrainConfig& recipe);
 };
 
 class Adam {
@@ -44,4 +47,4 @@ class Adam {
   int64_t steps_ = 0;
 };
 
-}  // namespace antispoof::train
+}  // namespace antispoof::optim
