@@ -8,6 +8,7 @@
 #include "antispoof/common/error.h"
 #include "antispoof/metrics/dcf.h"
 #include "antispoof/metrics/det.h"
+#include "antispoof/metrics/report.h"
 #include "antispoof/metrics/score_file.h"
 #include "support/test_support.h"
 
@@ -179,6 +180,51 @@ TEST(Dcf, BadCostModelFails) {
   }
   const std::string message = testing::ErrorMessageOf([] { BayesThreshold({0, 1, 10}); });
   EXPECT_NE(message.find("Pspoof = 0"), std::string::npos) << message;
+}
+
+// The toy set as keyed records: A07 = spoof .5 0 .5, A08 = spoof -1 1.5.
+std::vector<ScoreRecord> ToyRecords() {
+  std::vector<ScoreRecord> records;
+  for (double score : kToyBonafide) records.push_back({"b", "-", TrialKey::kBonafide, score, "-"});
+  for (double score : {.5, 0.0, .5}) records.push_back({"s", "A07", TrialKey::kSpoof, score, "-"});
+  for (double score : {-1.0, 1.5}) records.push_back({"s", "A08", TrialKey::kSpoof, score, "-"});
+  return records;
+}
+
+TEST(DcfReport, ReportCarriesTheTrack1Figures) {
+  MetricsReport report = ComputeMetricsReport(ToyRecords(), nullptr);
+  nlohmann::json json = MetricsReportToJson(report);
+  EXPECT_NEAR(json["min_dcf"].get<double>(), 0.6, 1e-15);
+  EXPECT_EQ(json["min_dcf_threshold"].get<double>(), 0.0);
+  EXPECT_NEAR(json["act_dcf"].get<double>(), 0.8, 1e-15);
+  EXPECT_NEAR(json["act_dcf_threshold"].get<double>(), std::log(0.5 / 0.95), 1e-15);
+  EXPECT_NEAR(json["cllr"].get<double>(), 0.92208493049192275, 1e-15);
+  EXPECT_EQ(json["dcf_cost"]["p_spoof"].get<double>(), 0.05);
+  EXPECT_EQ(json["dcf_cost"]["c_miss"].get<double>(), 1.0);
+  EXPECT_EQ(json["dcf_cost"]["c_fa"].get<double>(), 10.0);
+  EXPECT_NEAR(json["eer"].get<double>(), 0.55, 1e-15);  // unchanged
+  // A08 (spoof -1 1.5): -1s .5b .5b 1b 1.5s 2b; 1.9 frr + far is lowest (.5) at k = 1; at the
+  // Bayes threshold only 1.5 is accepted: actDCF = Pfa = .5.
+  const nlohmann::json& a08 = json["per_attack"]["A08"];
+  EXPECT_NEAR(a08["min_dcf"].get<double>(), 0.5, 1e-15);
+  EXPECT_NEAR(a08["act_dcf"].get<double>(), 0.5, 1e-15);
+  EXPECT_NEAR(a08["cllr"].get<double>(), ComputeCllr(kToyBonafide, {-1, 1.5}), 1e-15);
+  EXPECT_NEAR(json["per_attack"]["A07"]["min_dcf"].get<double>(),
+              ComputeMinDcf(ComputeDetCurve(kToyBonafide, {.5, 0, .5})).min_dcf, 1e-15);
+  const std::string text = FormatMetricsReport(report);
+  for (const char* part : {"min DCF        =  0.600000000", "actDCF         =  0.800000000",
+                           "Cllr           =  0.922084930", "Pspoof = 0.05, Cmiss = 1, Cfa = 10",
+                           "minDCF", "EER threshold", "BREAKDOWN CM SYSTEM"}) {
+    EXPECT_NE(text.find(part), std::string::npos) << part << "\n" << text;
+  }
+}
+
+TEST(DcfReport, CostModelIsPassedThroughAndChecked) {
+  MetricsReport report = ComputeMetricsReport(ToyRecords(), nullptr, std::nullopt, {0.8, 1, 1});
+  EXPECT_NEAR(report.min_dcf.min_dcf, 0.75, 1e-15);  // ToyWithAnotherCostModel
+  EXPECT_NEAR(report.act_dcf.act_dcf, 1.55, 1e-14);
+  EXPECT_EQ(MetricsReportToJson(report)["dcf_cost"]["p_spoof"].get<double>(), 0.8);
+  EXPECT_THROW(ComputeMetricsReport(ToyRecords(), nullptr, std::nullopt, {1.5, 1, 1}), Error);
 }
 
 // The ASVspoof 2019 LA eval scores of RawGAT-ST (UTT ATTACK KEY SCORE). Reference figures: the
