@@ -34,6 +34,8 @@ put("score_file", "four", "LA_T_1 - bonafide 1.5\nLA_T_2 A01 spoof -2.25\n")
 put("score_file", "two_join", "u1 0.5\nu2 -1e-3\n\n====\nS u1 - - bonafide\nS u2 - A07 spoof\n")
 put("score_file", "six", "LA_0001 u1 - - bonafide 3\nLA_0002 u2 - A03 spoof nan\n")
 put("score_file", "dup", "u1 1\nu1 2\n")
+put("score_file", "asvspoof5_join", "filename\tcm-score\nE_1\t0.01\nE_2\t-2.5\n\n====\n"
+    "filename\tcm-label\tattack_anon\nE_1\tbonafide\tbonafide\nE_2\tspoof\tA11\n")
 
 # --- configs ---
 put("config", "yaml", """batch_size: 4

@@ -1,11 +1,13 @@
-// libFuzzer target: the score-file parser, the CM protocol parser and their join
-// (metrics::ParseScoreFile, data::ParseProtocol, JoinProtocolKeys), and the writer's round trip.
+// libFuzzer target: the score-file parser (2/4/6-column and ASVspoof 5 forms), the CM protocol and
+// ASVspoof 5 key file parsers and their join (metrics::ParseScoreFile, data::ParseProtocol,
+// JoinProtocolKeys, metrics::ParseAsvspoof5Keys, JoinAsvspoof5Keys), and the writer's round trip.
 #include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
 
 #include "antispoof/data/protocol.h"
+#include "antispoof/metrics/asvspoof5_files.h"
 #include "antispoof/metrics/score_file.h"
 #include "fuzz_util.h"
 
@@ -27,7 +29,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         __builtin_trap();
     }
     if (cut != std::string_view::npos) {
-      m::JoinProtocolKeys(file, antispoof::data::ParseProtocol(all.substr(cut + 6), antispoof::fuzz::kName));
+      std::string_view keys = all.substr(cut + 6);
+      if (m::HasAsvspoof5KeyHeader(keys)) {
+        m::JoinAsvspoof5Keys(file, m::ParseAsvspoof5Keys(keys, antispoof::fuzz::kName));
+      } else {
+        m::JoinProtocolKeys(file, antispoof::data::ParseProtocol(keys, antispoof::fuzz::kName));
+      }
     }
   });
   return 0;

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
+#include <utility>
 
 #include "support/test_support.h"
 
@@ -35,6 +36,11 @@ struct PublishedFigures {
   double eer_percent;
   double min_tdcf_legacy;
   double min_tdcf_revised;
+  // The ASVspoof 5 evaluation package (evaluation.py --m t1) on the file rewritten as its
+  // `filename cm-score` and `filename cm-label` files.
+  double min_dcf;
+  double act_dcf;
+  double cllr;
 };
 
 // Keeps the discovered test names free of the parameter's bytes.
@@ -51,6 +57,9 @@ TEST_P(OfficialScoreFiles, MatchOfficialEerAndMinTdcf) {
   EXPECT_NEAR(json["eer"].get<double>(), expected.eer_percent / 100, 1e-6);
   EXPECT_NEAR(json["min_tdcf_legacy"].get<double>(), expected.min_tdcf_legacy, 1e-6);
   EXPECT_NEAR(json["min_tdcf_revised"].get<double>(), expected.min_tdcf_revised, 1e-6);
+  EXPECT_NEAR(json["min_dcf"].get<double>(), expected.min_dcf, 1e-6);
+  EXPECT_NEAR(json["act_dcf"].get<double>(), expected.act_dcf, 1e-6);
+  EXPECT_NEAR(json["cllr"].get<double>(), expected.cllr, 1e-6);
   EXPECT_EQ(json["n_bonafide"].get<int>(), 7355);
   EXPECT_EQ(json["n_spoof"].get<int>(), 71237 - 7355);
   EXPECT_EQ(json["per_attack"].size(), 13u);
@@ -58,11 +67,13 @@ TEST_P(OfficialScoreFiles, MatchOfficialEerAndMinTdcf) {
 
 INSTANTIATE_TEST_SUITE_P(
     AsvSpoof2019LaEval, OfficialScoreFiles,
-    ::testing::Values(
-        PublishedFigures{"RawGatSt", "RawGAT-ST_mul_eval_scores.txt", 1.060134752, 0.033538947,
-                         0.094167831},
-        PublishedFigures{"B01", "B01_LA_primary_eval.txt", 9.572028207, 0.235936070, 0.283868000},
-        PublishedFigures{"B02", "B02_LA_primary_eval.txt", 8.089825328, 0.211052734, 0.260545667}),
+    ::testing::Values(PublishedFigures{"RawGatSt", "RawGAT-ST_mul_eval_scores.txt", 1.060134752,
+                                       0.033538947, 0.094167831, 0.029893113, 0.044395365,
+                                       0.066251950},
+                      PublishedFigures{"B01", "B01_LA_primary_eval.txt", 9.572028207, 0.235936070,
+                                       0.283868000, 0.220454428, 0.540308694, 0.842110076},
+                      PublishedFigures{"B02", "B02_LA_primary_eval.txt", 8.089825328, 0.211052734,
+                                       0.260545667, 0.197372380, 0.662158354, 0.644359724}),
     [](const ::testing::TestParamInfo<PublishedFigures>& info) { return info.param.name; });
 
 TEST(MetricsCli, RawGatStPerAttackEers) {
@@ -89,8 +100,10 @@ TEST(MetricsCli, TextOutputHasTheOfficialSections) {
       RunAntispoof("metrics --scores " + Quoted(CmScoresDir() + "/B01_LA_primary_eval.txt") +
                    " --asv-scores " + Quoted(EvalAsvScores()));
   ASSERT_EQ(result.exit_code, 0) << result.err;
-  for (const char* section : {"ASV SYSTEM", "CM SYSTEM", "TANDEM", "min-tDCF (legacy",
-                              "min-tDCF (revised", "BREAKDOWN", "A19", "9.572028"}) {
+  for (const char* section :
+       {"ASV SYSTEM", "CM SYSTEM", "TANDEM", "min-tDCF (legacy", "min-tDCF (revised", "BREAKDOWN",
+        "A19", "9.572028", "min DCF        =  0.220454428", "actDCF         =  0.540308694",
+        "Cllr           =  0.842110076"}) {
     EXPECT_NE(result.out.find(section), std::string::npos) << section << "\n" << result.out;
   }
 }
@@ -148,6 +161,59 @@ TEST(MetricsCli, ProtocolMismatchNamesCountAndIds) {
   EXPECT_EQ(result.exit_code, 1);
   EXPECT_NE(result.err.find("1 utterances"), std::string::npos) << result.err;
   EXPECT_NE(result.err.find("U3"), std::string::npos) << result.err;
+}
+
+// Writes the RawGAT-ST scores as the ASVspoof 5 package's score and key files; returns their paths.
+std::pair<std::string, std::string> WriteAsvspoof5Files(const std::string& dir) {
+  std::ifstream four_column(CmScoresDir() + "/RawGAT-ST_mul_eval_scores.txt");
+  EXPECT_TRUE(four_column.good());
+  const std::string scores_path = dir + "/scores.tsv";
+  const std::string keys_path = dir + "/keys.tsv";
+  std::ofstream scores(scores_path);
+  std::ofstream keys(keys_path);
+  scores << "filename\tcm-score\n";
+  keys << "filename\tcm-label\tattack_anon\n";
+  std::string utterance, attack, key, score;
+  while (four_column >> utterance >> attack >> key >> score) {
+    scores << utterance << '\t' << score << '\n';
+    keys << utterance << '\t' << key << '\t' << (key == "bonafide" ? "bonafide" : attack) << '\n';
+  }
+  return {scores_path, keys_path};
+}
+
+TEST(MetricsCli, Asvspoof5ScoreAndKeyFiles) {
+  ANTISPOOF_REQUIRE_SHARED();
+  const auto [scores, keys] = WriteAsvspoof5Files(testing::TempDir());
+  nlohmann::json json = MetricsJson("--scores " + Quoted(scores) + " --protocol " + Quoted(keys));
+  EXPECT_NEAR(json["min_dcf"].get<double>(), 0.029893113, 1e-6);
+  EXPECT_NEAR(json["act_dcf"].get<double>(), 0.044395365, 1e-6);
+  EXPECT_NEAR(json["cllr"].get<double>(), 0.066251950, 1e-6);
+  EXPECT_NEAR(json["eer_percent"].get<double>(), 1.0601348, 1e-6);
+  EXPECT_EQ(json["n_bonafide"].get<int>(), 7355);
+  EXPECT_EQ(json["per_attack"].size(), 13u);  // from attack_anon
+  // Another cost model moves the Bayes threshold: log(Cfa Pspoof / (Cmiss (1 - Pspoof))) = 0.
+  nlohmann::json equal = MetricsJson("--scores " + Quoted(scores) + " --protocol " + Quoted(keys) +
+                                     " --dcf-p-spoof 0.5 --dcf-c-miss 1 --dcf-c-fa 1");
+  EXPECT_EQ(equal["act_dcf_threshold"].get<double>(), 0.0);
+  EXPECT_EQ(equal["dcf_cost"]["p_spoof"].get<double>(), 0.5);
+}
+
+TEST(MetricsCli, BadAsvspoof5KeyLineNamesFileAndLine) {
+  const std::string dir = testing::TempDir();
+  {
+    std::ofstream scores(dir + "/s.tsv");
+    scores << "filename\tcm-score\nE_1\t1.5\nE_2\t-2\n";
+    std::ofstream keys(dir + "/k.tsv");
+    keys << "filename\tcm-label\nE_1\tbonafide\nE_2\tspoofed\n";
+  }
+  testing::CommandResult result = RunAntispoof("metrics --scores " + Quoted(dir + "/s.tsv") +
+                                               " --protocol " + Quoted(dir + "/k.tsv"));
+  EXPECT_EQ(result.exit_code, 1);
+  EXPECT_NE(result.err.find(dir + "/k.tsv:3: key 'spoofed'"), std::string::npos) << result.err;
+  // Without keys the ASVspoof 5 score file is refused with advice.
+  testing::CommandResult keyless = RunAntispoof("metrics --scores " + Quoted(dir + "/s.tsv"));
+  EXPECT_EQ(keyless.exit_code, 1);
+  EXPECT_NE(keyless.err.find("ASVspoof 5 key file"), std::string::npos) << keyless.err;
 }
 
 }  // namespace
