@@ -17,6 +17,9 @@ antispoof::cli::Registration reg{{"eval", "Score a trained run on a split; write
   sub.add_option("--threads", o->threads, "Intra-op threads (0 = all cores)");
   sub.add_option("--device", o->device, "cpu, cuda or cuda:N (default: the run's)");
   sub.add_option("--batch-size", o->batch_size, "Scoring batch size (default: the run's)");
+  sub.add_option("--calibration", o->calibration,
+                 "Calibration file (antispoof calibrate): also report Cllr, actDCF and accuracy on its "
+                 "log-likelihood ratios");
   antispoof::cli::AddAudioInputFlags(sub, o->decode, o->skip_missing);
   sub.add_flag("--json", *json, "Print the metrics JSON instead of the official layout");
   return std::function<int()>([o, json] {

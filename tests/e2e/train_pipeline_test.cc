@@ -154,6 +154,21 @@ TEST(Pipeline, TinyExperimentResultsMatchTheRunDirectories) {
             nlohmann::json::parse(R"([{"key": "lr", "config": "0.001", "run": "5e-04"}])"));
   EXPECT_NE(Slurp(out + "/report.md").find("| run_0 | `" + base + "` | `lr` 0.001 → 5e-04 |"), std::string::npos)
       << Slurp(out + "/report.md");
+  // Each seed is calibrated on its dev scores (unless its model ranks spoofs higher on dev: one epoch
+  // of a tiny model may), and test gets actDCF and Cllr before and after.
+  bool any_calibrated = false;
+  for (const char* run : {"run_0", "run_1"}) {
+    for (const char* key : {"test_min_dcf", "test_act_dcf", "test_cllr"})
+      EXPECT_TRUE(results["runs"][run][key]["mean"].is_number()) << run << " " << key;
+    for (long seed : {1, 2}) {
+      const std::string rd = out + "/runs/" + run + "/seed_" + std::to_string(seed);
+      const bool calibrated = fs::exists(rd + "/calibration.json");
+      any_calibrated = any_calibrated || calibrated;
+      EXPECT_EQ(Json(rd + "/metrics_eval.json").contains("calibrated"), calibrated) << rd;
+    }
+  }
+  EXPECT_EQ(Slurp(out + "/report.md").find("## Calibration (ASVspoof 5 figures on test)") != std::string::npos,
+            any_calibrated);
   // Resuming a finished experiment keeps every run and reports again.
   auto again = RunAntispoof("experiment --config '" + exp + "' --out '" + out + "' --resume");
   ASSERT_EQ(again.exit_code, 0) << again.err;

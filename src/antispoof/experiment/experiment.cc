@@ -14,6 +14,8 @@
 #include "antispoof/common/strings.h"
 #include "antispoof/config/config.h"
 #include "antispoof/corpus/corpus.h"
+#include "antispoof/metrics/calibration.h"
+#include "antispoof/metrics/score_file.h"
 #include "antispoof/model/runtime.h"
 #include "antispoof/model/summary.h"
 #include "antispoof/perf/bench.h"
@@ -63,6 +65,31 @@ nlohmann::json RecipeChanges(const Config& file, const Config& run) {
   for (const KeyChange& c : DiffConfigs(file, run))
     if (c.key != "seed") changes.push_back({{"key", c.key}, {"config", c.before}, {"run", c.after}});
   return changes;
+}
+
+// Scores dev with the best checkpoint and fits the linear calibration (ASVspoof 5 prior and costs)
+// that test is judged with; returns the calibration file, or "" (with the reason on stderr) when the
+// dev scores cannot be calibrated (a model that ranks spoofs above bona fide on dev).
+std::string CalibrateOnDev(const std::string& dir) {
+  train::EvalOptions dev;
+  dev.run_dir = dir;
+  dev.split = "dev";
+  dev.checkpoint = "best";
+  train::Evaluate(dev);
+  const rundir::RunDirectory run(dir);
+  const metrics::ScoreFile scores = metrics::ReadScoreFile(run.scores("dev"));
+  std::vector<double> bona, spoof;
+  for (const auto& r : scores.records) (r.key == TrialKey::kBonafide ? bona : spoof).push_back(r.score);
+  metrics::Calibration calibration;
+  try {
+    calibration = metrics::FitCalibration(bona, spoof);
+  } catch (const Error& e) {
+    std::fprintf(stderr, "experiment: %s: not calibrated: %s\n", dir.c_str(), e.what());
+    return "";
+  }
+  calibration.fitted_on = run.scores("dev");
+  metrics::WriteCalibration(run.calibration(), calibration);
+  return run.calibration();
 }
 
 bool RunFinished(const std::string& dir, int epochs) {
@@ -258,10 +285,12 @@ nlohmann::json RunExperiment(const ExperimentConfig& c, const ExperimentOptions&
         to.resume = FileExists(rundir::RunDirectory(dir).last_checkpoint());
         to.command_line = o.command_line;
         train::Train(to);
+        const std::string calibration = CalibrateOnDev(dir);
         train::EvalOptions eo;
         eo.run_dir = dir;
         eo.split = "eval";
         eo.checkpoint = "best";
+        eo.calibration = calibration;
         auto result = train::Evaluate(eo);
         std::fprintf(stderr, "experiment: %s seed %ld: eval EER %.2f %%\n", run.name.c_str(), seed,
                      result.metrics["eer_percent"].get<double>());

@@ -3,6 +3,7 @@
 #include <map>
 #include <optional>
 #include <set>
+#include <tuple>
 
 #include "antispoof/common/error.h"
 #include "antispoof/common/files.h"
@@ -36,6 +37,11 @@ const std::set<std::string> kRunKeys = {"description",
                                         "test_acc",
                                         "test_tdcf",
                                         "test_tdcf_revised",
+                                        "test_min_dcf",
+                                        "test_act_dcf",
+                                        "test_cllr",
+                                        "test_act_dcf_calibrated",
+                                        "test_cllr_calibrated",
                                         "total_train_time",
                                         "per_attack_eer",
                                         "throughput_utt_per_s_b1",
@@ -190,6 +196,14 @@ json BuildResultsFromData(const ExperimentSpec& spec, const std::vector<RunData>
     out["test_tdcf"] = AggregateJson(tdcf, tdcf_note);
     out["test_tdcf_revised"] = AggregateJson(tdcf_revised, tdcf_note);
     out["total_train_time"] = AggregateJson(time);
+    // The ASVspoof 5 figures on test, raw and with each seed's calibration fitted on its dev scores.
+    for (const auto& [name, key, calibrated] : std::vector<std::tuple<std::string, std::string, bool>>{
+             {"test_min_dcf", "min_dcf", false}, {"test_act_dcf", "act_dcf", false}, {"test_cllr", "cllr", false},
+             {"test_act_dcf_calibrated", "act_dcf", true}, {"test_cllr_calibrated", "cllr", true}}) {
+      std::vector<std::optional<double>> values;
+      for (const SeedData& seed : run.seeds) values.push_back(seed.test_figure(key, calibrated));
+      out[name] = AggregateJson(values, calibrated ? "not calibrated on dev" : "metrics_eval.json has no " + key);
+    }
     json attacks = json::object();
     for (const auto& [attack, values] : per_attack) attacks[attack] = AggregateJson(values);
     out["per_attack_eer"] = std::move(attacks);

@@ -43,6 +43,11 @@ std::optional<double> SeedData::test_tdcf_legacy() const {
 std::optional<double> SeedData::test_tdcf_revised() const {
   return OptionalNumber(metrics, "min_tdcf_revised");
 }
+std::optional<double> SeedData::test_figure(const std::string& key, bool calibrated) const {
+  if (!calibrated) return OptionalNumber(metrics, key);
+  const auto it = metrics.find("calibrated");
+  return it != metrics.end() && it->is_object() ? OptionalNumber(*it, key) : std::nullopt;
+}
 std::string SeedData::tdcf_note() const {
   auto it = metrics.find("tdcf_note");
   if (it != metrics.end() && it->is_string()) return it->get<std::string>();

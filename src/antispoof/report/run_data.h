@@ -33,6 +33,9 @@ struct SeedData {
   std::optional<double> test_tdcf_legacy() const;
   std::optional<double> test_tdcf_revised() const;
   std::string tdcf_note() const;  // "" when the t-DCFs are present
+  // An ASVspoof 5 figure of metrics_eval.json ("min_dcf", "act_dcf", "cllr"), raw or on the scores
+  // calibrated on dev (its "calibrated" block); nullopt when absent.
+  std::optional<double> test_figure(const std::string& key, bool calibrated) const;
   double total_train_time_s() const;
   std::map<std::string, double> per_attack_eer() const;
 };

@@ -25,6 +25,8 @@ class RunDirectory {
   std::string best_checkpoint() const { return Path("best.pth"); }    // the epoch of the lowest dev EER
   std::string scores(const std::string& split) const { return Path("scores_" + split + ".txt"); }
   std::string metrics(const std::string& split) const { return Path("metrics_" + split + ".json"); }
+  // scores -> log-likelihood ratios fitted on scores_dev.txt (antispoof calibrate; the experiment).
+  std::string calibration() const { return Path("calibration.json"); }
   // Files of the experiment runner beside a run's seed folders (<out>/runs/<run>/).
   static std::string Cost(const std::string& run_folder) { return run_folder + "/cost.json"; }
   static std::string BenchRound(const std::string& run_folder, int round) {

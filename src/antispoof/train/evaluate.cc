@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <optional>
 
 #include "antispoof/common/error.h"
 #include "antispoof/common/files.h"
@@ -9,6 +10,7 @@
 #include "antispoof/data/loader.h"
 #include "antispoof/data/protocol.h"
 #include "antispoof/metrics/asv_scores.h"
+#include "antispoof/metrics/calibration.h"
 #include "antispoof/metrics/report.h"
 #include "antispoof/model/runtime.h"
 #include "antispoof/rundir/run_directory.h"
@@ -31,6 +33,8 @@ EvalResult Evaluate(const EvalOptions& o) {
   if (!fs::is_directory(dir)) FailAt(dir, 0, "no such run directory");
   const rundir::RunDirectory files(dir);
   Config config = LoadConfig(files.config());
+  std::optional<metrics::Calibration> calibration;  // read first: a bad file fails before scoring
+  if (!o.calibration.empty()) calibration = metrics::ReadCalibration(o.calibration);
   std::string data_root = o.data_root.empty() ? rundir::ReadRunInfo(files).data_root : o.data_root;
   if (data_root.empty()) FailAt(files.run_info(), 0, "names no data_root; pass --data-root");
   const data::Split split = data::ParseSplit(o.split);
@@ -78,8 +82,18 @@ EvalResult Evaluate(const EvalOptions& o) {
   r.metrics["asv_scores"] = asv_path.empty() ? nlohmann::json() : nlohmann::json(asv_path);
   r.metrics["scores"] = r.scores_path;
   r.metrics["missing_files_skipped"] = ds.missing;
+  if (calibration) {
+    r.metrics["calibrated"] = metrics::CalibratedMetricsJson(*calibration, records);
+    r.metrics["calibrated"]["file"] = o.calibration;
+  }
   rundir::WriteJsonFile(r.metrics_path, r.metrics);
   r.text = metrics::FormatMetricsReport(report);
+  if (calibration) {
+    const nlohmann::json& c = r.metrics["calibrated"];
+    r.text += Format("\nCALIBRATED (%s): Cllr %.6f bits, actDCF %.6f, accuracy %.2f %% at llr >= %.4g\n",
+                     o.calibration.c_str(), c["cllr"].get<double>(), c["act_dcf"].get<double>(),
+                     100 * c["accuracy"].get<double>(), calibration->threshold);
+  }
   return r;
 }
 

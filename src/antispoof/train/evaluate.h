@@ -25,6 +25,9 @@ struct EvalOptions {
   int threads = 0;
   std::string device;               // default: the run's config
   int batch_size = 0;               // default: the run's config
+  // A calibration file (antispoof calibrate): the metrics JSON gains "calibrated" (the ASVspoof 5
+  // figures and the decisions' accuracy on its log-likelihood ratios); the score file stays raw.
+  std::string calibration;
 };
 
 struct EvalResult {
