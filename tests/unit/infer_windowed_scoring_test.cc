@@ -79,7 +79,7 @@ TEST_P(WindowedScoring, EachWindowIsScoredAsItsOwnForwardAndFilesShareBatches) {
     }
     EXPECT_DOUBLE_EQ(scored[f].score, AggregateScores(scores, Aggregate::kMedian));
   }
-  EXPECT_EQ(scored[0].windows.size(), 5u);  // 0, 3000, 6000, 9000, then 13000-21000
+  EXPECT_EQ(scored[0].windows.size(), 6u);  // 0, 3000, 6000, 9000, 12000, then 13000-21000
   // A file of one window (or shorter, tiled) scores as the reference length rule does.
   ScoreOptions reference;
   reference.items = {o.items[1], o.items[2]};
