@@ -163,6 +163,8 @@ void CheckStreamArgs(const ScoreArgs& a) {
   if (!a.paths.empty() || !a.protocol.empty()) throw Error("--stream reads stdin: give no files, folders or --protocol");
   if (!a.segments.empty()) throw Error("--segments is for files; --stream prints each window on stdout");
   if (a.json) throw Error("--json is for files; --stream prints START END SCORE lines");
+  if (a.decode.resample || a.decode.mixdown)
+    throw Error("--resample and --mixdown are for files; --stream takes 16-bit mono PCM at the model's rate");
 }
 
 // stdin -> "START END SCORE [DECISION]" per window, flushed; latency and the aggregate on stderr.
