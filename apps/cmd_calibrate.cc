@@ -41,8 +41,7 @@ int RunCalibrate(const CalibrateArgs& a, bool far_given, bool frr_given) {
   } else if (!scores.has_keys()) {
     throw antispoof::Error(a.scores + ": the score file has no keys; pass --protocol (a CM protocol or an ASVspoof 5 key file)");
   }
-  std::vector<double> bona, spoof;
-  for (const auto& r : scores.records) (r.key == metrics::TrialKey::kBonafide ? bona : spoof).push_back(r.score);
+  const auto [bona, spoof] = metrics::SplitByKey(scores.records, a.scores);
   metrics::Calibration c = metrics::FitCalibration(bona, spoof, fit);
   c.fitted_on = a.scores;
   std::vector<double> llr_bona, llr_spoof;

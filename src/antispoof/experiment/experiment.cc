@@ -78,8 +78,7 @@ std::string CalibrateOnDev(const std::string& dir) {
   train::Evaluate(dev);
   const rundir::RunDirectory run(dir);
   const metrics::ScoreFile scores = metrics::ReadScoreFile(run.scores("dev"));
-  std::vector<double> bona, spoof;
-  for (const auto& r : scores.records) (r.key == TrialKey::kBonafide ? bona : spoof).push_back(r.score);
+  const auto [bona, spoof] = metrics::SplitByKey(scores.records, scores.path);
   metrics::Calibration calibration;
   try {
     calibration = metrics::FitCalibration(bona, spoof);

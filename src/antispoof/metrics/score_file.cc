@@ -41,6 +41,15 @@ double ParseScoreField(const std::string& field, const std::string& path, long l
   return *value;
 }
 
+ScoresByKey SplitByKey(const std::vector<ScoreRecord>& records, const std::string& source) {
+  ScoresByKey out;
+  for (const ScoreRecord& r : records) {
+    if (r.key == TrialKey::kUnknown) Fail(source + ": utterance '" + r.utterance + "' has no bonafide/spoof key");
+    (r.key == TrialKey::kBonafide ? out.bonafide : out.spoof).push_back(r.score);
+  }
+  return out;
+}
+
 const char* TrialKeyName(TrialKey key) {
   switch (key) {
     case TrialKey::kBonafide:

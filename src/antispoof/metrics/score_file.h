@@ -45,6 +45,13 @@ struct ScoreFile {
   }
 };
 
+// The scores of keyed records by class, in record order. Error naming the first record without a key
+// (a 2-column file needs its keys joined first).
+struct ScoresByKey {
+  std::vector<double> bonafide, spoof;
+};
+ScoresByKey SplitByKey(const std::vector<ScoreRecord>& records, const std::string& source);
+
 // Parses score file text; `path` names the source in error messages ("PATH:LINE: what is wrong").
 // The first non-empty line fixes the format for the whole file. It is an ASVspoof 5 header when
 // one of its fields is `cm-score` and its last field is not a number (a score line always ends in
