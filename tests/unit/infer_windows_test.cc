@@ -22,12 +22,17 @@ TEST(WindowPlan, StartAndEndOfEveryWindow) {
   // Shorter than one window: one (tiled) window over the whole recording.
   EXPECT_EQ(PlanWindows(1, spec), (W{{0, 1}}));
   EXPECT_EQ(PlanWindows(3, spec), (W{{0, 3}}));  // shorter than the hop, too
+  EXPECT_EQ(PlanWindows(4, spec), (W{{0, 4}}));  // exactly the hop
   EXPECT_EQ(PlanWindows(9, spec), (W{{0, 9}}));
   // Exactly one window.
   EXPECT_EQ(PlanWindows(10, spec), (W{{0, 10}}));
   // The hop grid ends exactly at the end: no extra window.
   EXPECT_EQ(PlanWindows(14, spec), (W{{0, 10}, {4, 14}}));
   EXPECT_EQ(PlanWindows(18, spec), (W{{0, 10}, {4, 14}, {8, 18}}));
+  // A multiple of the hop but not of the grid's end (n - window is not a multiple of the hop): the
+  // last window is aligned to end at the end.
+  EXPECT_EQ(PlanWindows(12, spec), (W{{0, 10}, {2, 12}}));
+  EXPECT_EQ(PlanWindows(20, spec), (W{{0, 10}, {4, 14}, {8, 18}, {10, 20}}));
   // Not a multiple of the hop: the last window is aligned to end at the end.
   EXPECT_EQ(PlanWindows(11, spec), (W{{0, 10}, {1, 11}}));
   EXPECT_EQ(PlanWindows(17, spec), (W{{0, 10}, {4, 14}, {7, 17}}));
