@@ -20,6 +20,8 @@ PKGS=(
   libgtest-dev libgmock-dev libbenchmark-dev clang-14 libclang-rt-14-dev
   # plots
   gnuplot-nox jq
+  # the scoring service and its load generator; ONNX export (protobuf IR and checker); TorchScript check
+  libcpp-httplib-dev wrk libonnx-dev libprotobuf-dev protobuf-compiler python3-torch python3-venv
   # corpus tools (synthesisers, codecs)
   ffmpeg espeak-ng flite festival festvox-kallpc16k festvox-us-slt-hts praat sptk sox
 )
@@ -43,4 +45,10 @@ for alt in libblas.so.3 liblapack.so.3; do
     $SUDO update-alternatives --set "$alt-$triplet" "$target" >/dev/null 2>&1 || true
   fi
 done
+# Python packages that Debian lacks (an ONNX runtime for the export check) go into a project-local
+# virtual environment, never into the system Python. A failed download only skips the checks that need it.
+VENV="$(cd "$(dirname "$0")/.." && pwd)/.venv"
+if [ ! -x "$VENV/bin/python" ]; then /usr/bin/python3 -m venv --system-site-packages "$VENV"; fi
+"$VENV/bin/python" -c "import onnxruntime" 2>/dev/null ||
+  "$VENV/bin/pip" install -q onnxruntime >&2 || echo "setup: could not install onnxruntime into $VENV" >&2
 echo "setup: done ($(update-alternatives --query libblas.so.3-$triplet 2>/dev/null | awk '/^Value:/{print $2}'))" >&2
