@@ -33,7 +33,7 @@ using antispoof::Error;
 struct ScoreArgs {
   std::string config, checkpoint, protocol, data_root, device = "cpu";
   std::vector<std::string> paths;
-  double threshold = std::nan("");
+  std::optional<double> threshold;
   int batch_size = 32, threads = 0;
   bool json = false, skip_missing = false, stream = false;
   antispoof::audio::DecodeOptions decode;
@@ -42,16 +42,8 @@ struct ScoreArgs {
   CLI::Option *window_flag = nullptr, *hop_flag = nullptr, *aggregate_flag = nullptr;
 
   std::string calibration_path;
-  std::optional<antispoof::metrics::Calibration> calibration;  // read before the model loads
-
-  // With a calibration, printed values are its log-likelihood ratios and the decision is
-  // `llr >= threshold` (its own, unless --threshold); without one, `score > --threshold`.
-  bool Decides() const { return !std::isnan(threshold) || calibration; }
-  double Value(double score) const { return calibration ? calibration->Llr(score) : score; }
-  const char* Decision(double value) const {
-    if (!calibration) return value > threshold ? "bonafide" : "spoof";
-    return value >= (std::isnan(threshold) ? calibration->threshold : threshold) ? "bonafide" : "spoof";
-  }
+  // The calibration (read before the model loads) and --threshold: what is printed and decided.
+  antispoof::metrics::ScoreDecisionRule rule;
   bool Windowed() const {
     return stream || window_flag->count() > 0 || hop_flag->count() > 0 || aggregate_flag->count() > 0 ||
            !segments.empty();
@@ -92,8 +84,8 @@ void PrintScores(const ScoreArgs& a, const std::vector<std::string>& utts, const
     nlohmann::json out = nlohmann::json::array();
     for (size_t i = 0; i < utts.size(); ++i) {
       nlohmann::json j = {{"utt", utts[i]}, {"score", scores[i]}};
-      if (a.calibration) j["llr"] = a.Value(scores[i]);
-      if (a.Decides()) j["decision"] = a.Decision(a.Value(scores[i]));
+      if (a.rule.calibration) j["llr"] = a.rule.Value(scores[i]);
+      if (a.rule.Decides()) j["decision"] = a.rule.Decision(a.rule.Value(scores[i]));
       if (!windows.empty()) j["windows"] = windows[i];
       out.push_back(j);
     }
@@ -101,9 +93,9 @@ void PrintScores(const ScoreArgs& a, const std::vector<std::string>& utts, const
     return;
   }
   for (size_t i = 0; i < utts.size(); ++i) {
-    const double value = a.Value(scores[i]);
-    if (a.Decides())
-      std::printf("%s %.6f %s\n", utts[i].c_str(), value, a.Decision(value));
+    const double value = a.rule.Value(scores[i]);
+    if (a.rule.Decides())
+      std::printf("%s %.6f %s\n", utts[i].c_str(), value, a.rule.Decision(value));
     else
       std::printf("%s %.6f\n", utts[i].c_str(), value);
   }
@@ -194,9 +186,9 @@ int RunStream(const ScoreArgs& a, antispoof::model::CountermeasureImpl& net, con
   const auto summary = infer::ScoreStream(net, reader, spec, [&](const infer::Window& w, double score) {
     const std::string start = antispoof::ShortestDouble(static_cast<double>(w.start) / rate);
     const std::string end = antispoof::ShortestDouble(static_cast<double>(w.end) / rate);
-    const double value = a.Value(score);
-    if (a.Decides())
-      std::printf("%s %s %.6f %s\n", start.c_str(), end.c_str(), value, a.Decision(value));
+    const double value = a.rule.Value(score);
+    if (a.rule.Decides())
+      std::printf("%s %s %.6f %s\n", start.c_str(), end.c_str(), value, a.rule.Decision(value));
     else
       std::printf("%s %s %.6f\n", start.c_str(), end.c_str(), value);
     std::fflush(stdout);
@@ -261,7 +253,9 @@ antispoof::cli::Registration reg{{"score", "Score audio files, folders or a prot
       infer::CheckWindowFitsModel(config.model, spec->window, "--window");
     }
     if (a->stream) CheckStreamArgs(*a);
-    if (!a->calibration_path.empty()) a->calibration = antispoof::metrics::ReadCalibration(a->calibration_path);
+    a->rule.threshold = a->threshold;
+    a->rule.Validate("--threshold");
+    if (!a->calibration_path.empty()) a->rule.calibration = antispoof::metrics::ReadCalibration(a->calibration_path);
     antispoof::model::ConfigureThreads(a->threads);
     auto net = infer::LoadModel(config.model, a->checkpoint, antispoof::model::ParseDevice(a->device));
     if (a->stream) return RunStream(*a, *net, *spec, aggregate);

@@ -220,6 +220,26 @@ AudioInfo ProbeAudio(const std::string& path) {
   return out;
 }
 
+AudioInfo ProbeAudio(std::string_view bytes, const std::string& path) {
+  if (bytes.empty()) Fail(Located(path, 0, "empty file (0 bytes), not audio"));
+  CheckWavLength(bytes, path);
+  MemoryView view{bytes, 0};
+  SF_VIRTUAL_IO vio = VirtualIo<MemoryView>(ViewWrite);
+  SF_INFO info;
+  std::memset(&info, 0, sizeof(info));
+  SndFilePtr file(sf_open_virtual(&vio, SFM_READ, &info, &view));
+  if (!file) {
+    Fail(Located(path, 0, std::string("cannot decode audio: ") + sf_strerror(nullptr) +
+                              " (not a FLAC/WAV/OGG file, or corrupt)"));
+  }
+  AudioInfo out;
+  out.frames = info.frames > 0 && info.frames < (int64_t{1} << 40) ? info.frames : 0;
+  out.sample_rate = info.samplerate;
+  out.channels = info.channels;
+  out.format = MajorName(info.format) + " " + SubName(info.format);
+  return out;
+}
+
 std::vector<float> DecodeAudio(std::string_view bytes, const std::string& path,
                                const DecodeOptions& options) {
   if (bytes.empty()) Fail(Located(path, 0, "empty file (0 bytes), not audio"));

@@ -120,6 +120,16 @@ double Calibration::Llr(double score) const {
   return llr;
 }
 
+void ScoreDecisionRule::Validate(const std::string& flag) const {
+  if (threshold && !std::isfinite(*threshold))
+    Fail(flag + ": " + ShortestDouble(*threshold) + " is not a finite number; a decision needs a finite threshold");
+}
+
+const char* ScoreDecisionRule::Decision(double value) const {
+  if (!calibration) return value > threshold.value() ? "bonafide" : "spoof";
+  return value >= threshold.value_or(calibration->threshold) ? "bonafide" : "spoof";
+}
+
 Calibration FitCalibration(const std::vector<double>& bonafide, const std::vector<double>& spoof,
                            const CalibrationFitOptions& options) {
   if (bonafide.empty() || spoof.empty())

@@ -6,6 +6,7 @@
 // requests); it is saved as a small JSON file.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -41,6 +42,21 @@ struct Calibration {
   nlohmann::json ToJson() const;
   // Error naming `source` and the key for a missing, mistyped or out-of-range value.
   static Calibration FromJson(const nlohmann::json& j, const std::string& source);
+};
+
+// What a user is shown for a score (`score`, `serve`): with a calibration, its log-likelihood ratio
+// and a decision at the calibration's threshold (or at `threshold`, on the LLR: bona fide when
+// llr >= threshold); without one, the raw score and a decision only when a threshold is given (bona
+// fide when score > threshold, the argmax rule's strict inequality).
+struct ScoreDecisionRule {
+  std::optional<Calibration> calibration;
+  std::optional<double> threshold;  // finite; Validate() refuses anything else
+
+  void Validate(const std::string& flag = "--threshold") const;  // Error naming `flag`
+  bool Decides() const { return threshold.has_value() || calibration.has_value(); }
+  double Value(double score) const { return calibration ? calibration->Llr(score) : score; }
+  // "bonafide" or "spoof" for a Value(); only when Decides().
+  const char* Decision(double value) const;
 };
 
 struct CalibrationFitOptions {
