@@ -37,7 +37,7 @@ if [ -z "$config" ]; then
   config=conf/rawnet2.yaml
   if [ ! -f "$out/demo_model/last.pth" ]; then
     rm -rf "$out/demo_model"
-    "$BIN" --quiet train -c "$config" --data-root "$corpus" -o "$out/demo_model" --epochs 1 \
+    "$BIN" --quiet train -c "$config" --data-root "$corpus" -o "$out/demo_model" --epochs 1 --batch-size 8 \
       --set model.nb_samp=32000 --set model.first_conv=32 >&2
   fi
   config=$out/demo_model/config.yaml

@@ -147,6 +147,16 @@ TEST_F(ServeTest, ScoresEqualTheCommandLines) {
     EXPECT_GE(j["latency_ms"].get<double>(), 0);
     EXPECT_FALSE(j.contains("decision"));
   }
+  // As curl sends a file: --data-binary labels it a form (application/x-www-form-urlencoded), -F as multipart.
+  const std::string tone = files[0].second;
+  auto c = service_->Client();
+  auto as_form = c.Post("/v1/score", tone, "application/x-www-form-urlencoded");
+  auto as_multipart = c.Post("/v1/score", httplib::MultipartFormDataItems{{"audio", tone, "tone.wav", "audio/wav"}});
+  ASSERT_TRUE(as_form && as_multipart);
+  ASSERT_EQ(as_form->status, 200) << as_form->body;
+  ASSERT_EQ(as_multipart->status, 200) << as_multipart->body;
+  EXPECT_EQ(Body(as_form)["score"], Body(Post(tone))["score"]);
+  EXPECT_EQ(Body(as_multipart)["score"], Body(Post(tone))["score"]);
   // Windows, aggregate and a decision, as `score --window --hop --aggregate --threshold`.
   const std::string long_bytes = Wav(Noise(40000, 5));
   const std::string path = Write("long.wav", long_bytes);

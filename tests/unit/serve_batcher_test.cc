@@ -47,6 +47,7 @@ TEST(Batcher, ConcurrentRequestsShareBatchesAndGetTheirOwnScores) {
   RecordingScorer scorer;
   ServiceMetrics metrics;
   Batcher batcher(scorer.Fn(), 8, milliseconds(200), 64, &metrics);
+  for (int c = 0; c < 24; ++c) batcher.Arriving();  // as the server announces requests being decoded
   std::vector<std::thread> clients;
   std::vector<std::vector<double>> answers(24);
   for (int c = 0; c < 24; ++c) {
@@ -71,9 +72,24 @@ TEST(Batcher, ConcurrentRequestsShareBatchesAndGetTheirOwnScores) {
             std::string::npos);
 }
 
+TEST(Batcher, ALoneRequestIsScoredAtOnceAndAnAbandonedArrivalIsNotAwaited) {
+  RecordingScorer scorer;
+  Batcher batcher(scorer.Fn(), 4, milliseconds(60000), 64);
+  auto lone = batcher.Submit(Rows(1, 1, 2), 1, 2);  // nothing else announced: no reason to wait
+  ASSERT_EQ(lone->wait_for(std::chrono::seconds(10)), std::future_status::ready);
+  batcher.Arriving();
+  batcher.Arriving();
+  auto first = batcher.Submit(Rows(2, 1, 2), 1, 2);  // one more is announced: it waits for it
+  EXPECT_EQ(first->wait_for(milliseconds(300)), std::future_status::timeout);
+  batcher.Abandoned();  // that one failed to decode: nothing left to wait for
+  ASSERT_EQ(first->wait_for(std::chrono::seconds(10)), std::future_status::ready);
+  EXPECT_EQ(first->get(), std::vector<double>{20.0});
+}
+
 TEST(Batcher, AFullBatchStartsWithoutWaitingForTheDeadline) {
   RecordingScorer scorer;
   Batcher batcher(scorer.Fn(), 4, milliseconds(60000), 64);
+  for (int i = 0; i < 6; ++i) batcher.Arriving();  // two more than a batch are on their way
   std::vector<std::future<std::vector<double>>> futures;
   for (int i = 0; i < 4; ++i) futures.push_back(*batcher.Submit(Rows(static_cast<float>(i), 1, 2), 1, 2));
   for (auto& f : futures) ASSERT_EQ(f.wait_for(std::chrono::seconds(10)), std::future_status::ready);
@@ -94,6 +110,7 @@ TEST(Batcher, MultiRowRequestsKeepTheirRowsInOrderAndLargeOnesAreChunked) {
 TEST(Batcher, RequestsOfAnotherWindowLengthWaitForTheirOwnBatch) {
   RecordingScorer scorer;
   Batcher batcher(scorer.Fn(), 8, milliseconds(50), 64);
+  for (int i = 0; i < 3; ++i) batcher.Arriving();
   auto a = batcher.Submit(Rows(1, 1, 4), 1, 4);
   auto b = batcher.Submit(Rows(2, 1, 6), 1, 6);
   auto c = batcher.Submit(Rows(3, 1, 4), 1, 4);
@@ -126,6 +143,8 @@ TEST(Batcher, AFullQueueIsRefusedAtOnceAndDrainAnswersWhatWasQueued) {
 TEST(Batcher, AScorerFailureReachesEveryRequestOfTheBatch) {
   Batcher batcher([](const float*, int64_t, int64_t) -> std::vector<double> { throw std::runtime_error("boom"); },
                   4, milliseconds(50), 8);
+  batcher.Arriving();
+  batcher.Arriving();
   auto a = batcher.Submit(Rows(1, 1, 2), 1, 2);
   auto b = batcher.Submit(Rows(2, 1, 2), 1, 2);
   EXPECT_THROW(a->get(), std::runtime_error);

@@ -29,12 +29,29 @@ std::optional<std::future<std::vector<double>>> Batcher::Submit(std::vector<floa
   auto future = job->result.get_future();
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    if (draining_ || static_cast<int>(queue_.size()) >= max_queue_) return std::nullopt;
+    if (arriving_ > 0) --arriving_;
+    if (draining_ || static_cast<int>(queue_.size()) >= max_queue_) {
+      wake_.notify_one();  // one fewer arrival to wait for
+      return std::nullopt;
+    }
     queue_.push_back(std::move(job));
     if (metrics_) metrics_->SetQueueDepth(static_cast<int>(queue_.size()));
   }
   wake_.notify_one();
   return future;
+}
+
+void Batcher::Arriving() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  ++arriving_;
+}
+
+void Batcher::Abandoned() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (arriving_ > 0) --arriving_;
+  }
+  wake_.notify_one();
 }
 
 void Batcher::Drain() {
@@ -68,8 +85,10 @@ std::vector<std::unique_ptr<Batcher::Job>> Batcher::NextBatch(std::unique_lock<s
   if (queue_.empty()) return {};
   const int64_t window = queue_.front()->window;
   const auto deadline = queue_.front()->arrival + max_wait_;
-  // Wait for company until the oldest request's deadline, a full batch, or a drain (which scores at once).
-  wake_.wait_until(lock, deadline, [&] { return draining_ || QueuedRowsLike(window) >= max_batch_; });
+  // Wait for company until the oldest request's deadline, a full batch, no request left on its way, or a
+  // drain (which scores at once).
+  wake_.wait_until(lock, deadline,
+                   [&] { return draining_ || arriving_ == 0 || QueuedRowsLike(window) >= max_batch_; });
   std::vector<std::unique_ptr<Job>> batch;
   int64_t rows = 0;
   for (auto it = queue_.begin(); it != queue_.end();) {

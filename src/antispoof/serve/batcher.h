@@ -1,7 +1,9 @@
 // Dynamic batching: requests that arrive together are scored in one forward pass. One worker thread
 // owns the model; HTTP threads submit rows (windows of samples) and wait on a future.
 //
-// Policy: the oldest queued request waits at most max_wait for others to join it. A batch is the
+// Policy: the oldest queued request waits at most max_wait for others to join it, and only while more
+// are known to be coming (announced with Arriving(), e.g. a request being read and decoded): a lone
+// request is scored at once, so batching costs nothing at low load. A batch is the
 // oldest request plus the next queued requests of the same window length, in arrival order, while
 // their rows fit in max_batch (a single request with more rows than max_batch is scored alone, in
 // chunks of max_batch). A batch starts early once max_batch rows of that length are queued. At most
@@ -41,6 +43,11 @@ class Batcher {
   // requests are already waiting, or after Drain() began.
   std::optional<std::future<std::vector<double>>> Submit(std::vector<float> rows, int64_t count, int64_t window);
 
+  // A request is on its way (its audio is being decoded): the oldest queued request may wait for it.
+  // Every Arriving() is followed by one Submit() or one Abandoned() (a request refused before it).
+  void Arriving();
+  void Abandoned();
+
   // Stops accepting, scores everything already queued, and joins the worker. Idempotent.
   void Drain();
 
@@ -72,6 +79,7 @@ class Batcher {
   std::condition_variable wake_;
   std::deque<std::unique_ptr<Job>> queue_;
   bool draining_ = false;
+  int arriving_ = 0;  // requests announced and not yet submitted or abandoned
   uint64_t batches_ = 0;
   std::thread worker_;
 };

@@ -107,7 +107,21 @@ class ScoringServer::Impl {
     http_.Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
       res.set_content(owner_.metrics_.Render(), "text/plain; version=0.0.4");
     });
-    http_.Post("/v1/score", [this](const httplib::Request& req, httplib::Response& res) { HandleScore(req, res); });
+    // The body is read here, not by httplib's form parsing: `curl --data-binary @f.flac` labels it
+    // application/x-www-form-urlencoded, and `curl -F audio=@f.flac` sends multipart (its first part is read).
+    http_.Post("/v1/score", [this](const httplib::Request& req, httplib::Response& res,
+                                   const httplib::ContentReader& reader) {
+      std::string body;
+      int part = -1;
+      auto append = [&](const char* data, size_t n) {
+        if (part <= 0) body.append(data, n);
+        return true;
+      };
+      const bool read = req.is_multipart_form_data()
+                            ? reader([&](const httplib::MultipartFormData&) { return ++part, true; }, append)
+                            : reader(append);
+      if (read) HandleScore(req, body, res);  // else httplib has set the status (413 over --max-body-mb, 400)
+    });
     // Errors httplib answers itself (413 over --max-body-mb, 404, malformed requests) get a JSON body too.
     http_.set_error_handler(httplib::Server::HandlerWithResponse([this](const httplib::Request& req,
                                                                         httplib::Response& res) {
@@ -123,13 +137,13 @@ class ScoringServer::Impl {
     }));
   }
 
-  void HandleScore(const httplib::Request& req, httplib::Response& res) {
+  void HandleScore(const httplib::Request& req, const std::string& body, httplib::Response& res) {
     const auto start = Clock::now();
     ++in_flight_;
     int status = 200;
     try {
       if (draining_) throw HttpError(503, "shutting down: not accepting requests", 1);
-      SetJson(res, 200, Score(req, start));
+      SetJson(res, 200, Score(req, body, start));
     } catch (const HttpError& e) {
       status = e.status;
       SetJson(res, status, {{"error", e.what()}});
@@ -152,22 +166,19 @@ class ScoringServer::Impl {
 
   // Decodes and checks the request (Error -> 400, HttpError 413), queues its rows (503 when full),
   // and waits for its scores (a failure there is the service's: 500).
-  nlohmann::json Score(const httplib::Request& req, Clock::time_point start) {
+  nlohmann::json Score(const httplib::Request& req, const std::string& body, Clock::time_point start) {
     const ModelConfig& config = model_->config();
-    const ScoreRequest request = ParseScoreRequest(Params(req), config);
-    if (req.body.empty()) throw HttpError(400, std::string(kBodyName) + ": empty; POST the bytes of one audio file");
-    const audio::AudioInfo info = audio::ProbeAudio(req.body, kBodyName);
-    // A compressed stream of unstated length could decode to hours; a WAV's length is bounded by the body.
-    if (info.frames <= 0 && info.format.rfind("WAV", 0) != 0)
-      throw HttpError(413, std::string(kBodyName) + ": its header does not state the audio's length (" + info.format +
-                               "); send it as WAV or with a length in its header");
-    const double seconds = static_cast<double>(info.frames) / std::max(1, info.sample_rate);
-    if (seconds > options_.max_audio_seconds)
-      throw HttpError(413, Format("%s: %s s of audio, more than the --max-audio-seconds limit of %s s", kBodyName,
-                                  ShortestDouble(seconds).c_str(), ShortestDouble(options_.max_audio_seconds).c_str()));
-    const std::vector<float> samples = audio::DecodeAudio(req.body, kBodyName, request.decode);
-    const ModelRows rows = RowsForRequest(samples, request, config);
-    auto future = batcher_.Submit(rows.rows, rows.count, rows.window);
+    ScoreRequest request;
+    ModelRows rows;
+    batcher_.Arriving();  // queued requests may wait for this one while it is decoded
+    try {
+      request = ParseScoreRequest(Params(req), config);
+      rows = RowsForRequest(Decode(body, request), request, config);
+    } catch (...) {
+      batcher_.Abandoned();
+      throw;
+    }
+    auto future = batcher_.Submit(std::move(rows.rows), rows.count, rows.window);
     if (!future)
       throw HttpError(503, Format("overloaded: %d requests are already waiting (--max-queue); retry later",
                                   options_.max_queue), 1);
@@ -183,6 +194,22 @@ class ScoringServer::Impl {
       ++owner_.answered_;
       throw HttpError(500, e.what());
     }
+  }
+
+  // The body's audio at the model's rate; 413 for audio over --max-audio-seconds, judged from the
+  // header before anything is decoded.
+  std::vector<float> Decode(const std::string& body, const ScoreRequest& request) const {
+    if (body.empty()) throw HttpError(400, std::string(kBodyName) + ": empty; POST the bytes of one audio file");
+    const audio::AudioInfo info = audio::ProbeAudio(body, kBodyName);
+    // A compressed stream of unstated length could decode to hours; a WAV's length is bounded by the body.
+    if (info.frames <= 0 && info.format.rfind("WAV", 0) != 0)
+      throw HttpError(413, std::string(kBodyName) + ": its header does not state the audio's length (" + info.format +
+                               "); send it as WAV or with a length in its header");
+    const double seconds = static_cast<double>(info.frames) / std::max(1, info.sample_rate);
+    if (seconds > options_.max_audio_seconds)
+      throw HttpError(413, Format("%s: %s s of audio, more than the --max-audio-seconds limit of %s s", kBodyName,
+                                  ShortestDouble(seconds).c_str(), ShortestDouble(options_.max_audio_seconds).c_str()));
+    return audio::DecodeAudio(body, kBodyName, request.decode);
   }
 
   ScoringServer& owner_;
