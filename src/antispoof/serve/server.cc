@@ -1,6 +1,7 @@
 #include "antispoof/serve/server.h"
 
 #include <httplib.h>
+#include <sys/socket.h>
 
 #include <chrono>
 #include <cmath>
@@ -43,6 +44,13 @@ void SetJson(httplib::Response& res, int status, const nlohmann::json& body) {
   res.set_content(body.dump() + "\n", "application/json");
 }
 
+// Debian's cpp-httplib listens with a backlog of 5 (compiled into the library): a burst of clients
+// connecting at once would be turned away by the kernel. Linux lets listen() raise it afterwards.
+class HttpServer : public httplib::Server {
+ public:
+  void RaiseBacklog(int backlog) { ::listen(svr_sock_, backlog); }
+};
+
 }  // namespace
 
 class ScoringServer::Impl {
@@ -71,6 +79,7 @@ class ScoringServer::Impl {
       Fail(Format("%s:%d: cannot listen (port in use, or not an address of this machine)", options_.host.c_str(),
                   port));
     }
+    http_.RaiseBacklog(std::max(SOMAXCONN, options_.connections));
     owner_.metrics_.SetReady(true);
     return port;
   }
@@ -97,6 +106,7 @@ class ScoringServer::Impl {
     const auto timeout = std::chrono::microseconds(static_cast<int64_t>(options_.read_timeout_s * 1e6));
     http_.set_read_timeout(timeout);
     http_.set_keep_alive_timeout(static_cast<time_t>(std::ceil(options_.read_timeout_s)));
+    http_.set_keep_alive_max_count(100000);  // httplib's default closes a connection every 5 requests
     http_.Get("/healthz", [](const httplib::Request&, httplib::Response& res) {
       SetJson(res, 200, {{"status", "ok"}});
     });
@@ -216,7 +226,7 @@ class ScoringServer::Impl {
   const ServeOptions options_;
   model::Countermeasure model_;
   const metrics::ScoreDecisionRule rule_;
-  httplib::Server http_;
+  HttpServer http_;
   Batcher batcher_;
   std::atomic<bool> draining_{false};
   std::atomic<int> in_flight_{0};
