@@ -73,28 +73,36 @@ struct Case {
 };
 std::ostream& operator<<(std::ostream& os, const Case& c) { return os << c.name; }
 
-// The config's model in eval mode with random weights and non-trivial BatchNorm statistics and scales.
-model::Countermeasure RandomModel(const ModelConfig& config, uint64_t seed) {
-  torch::manual_seed(seed);
-  model::Countermeasure net = model::CreateModel(config);
-  torch::NoGradGuard no_grad;
-  for (auto& b : net->named_buffers()) {
-    if (b.key().find("running_mean") != std::string::npos) b.value().uniform_(-0.2, 0.2);
-    if (b.key().find("running_var") != std::string::npos) b.value().uniform_(0.5, 1.5);
-  }
-  for (auto& p : net->named_parameters())
-    if (p.key().find("bn") != std::string::npos && p.key().find(".weight") != std::string::npos)
-      p.value().uniform_(0.7, 1.3);
-  net->eval();
-  return net;
-}
-
 torch::Tensor Input(int64_t batch, int64_t samples, uint64_t seed) {
   torch::manual_seed(seed);
   // Speech-like scale with a slow envelope, different per row.
   torch::Tensor t = torch::arange(samples, torch::kFloat32) / 16000.0;
   torch::Tensor envelope = 0.5 + 0.5 * torch::sin(2 * M_PI * 3 * t);
   return torch::randn({batch, samples}) * 0.1 * envelope + 0.05 * torch::sin(2 * M_PI * 440 * t);
+}
+
+// The config's model in eval mode with random weights and non-trivial BatchNorm statistics and scales.
+model::Countermeasure RandomModel(const ModelConfig& config, uint64_t seed) {
+  torch::manual_seed(seed);
+  model::Countermeasure net = model::CreateModel(config);
+  torch::NoGradGuard no_grad;
+  // BatchNorm statistics of real activations (one training-mode pass with momentum 1), so that no
+  // layer saturates, then moved a little.
+  for (auto& m : net->modules(/*include_self=*/false)) {
+    if (auto* bn = dynamic_cast<torch::nn::BatchNorm1dImpl*>(m.get())) bn->options.momentum(1.0);
+    if (auto* bn = dynamic_cast<torch::nn::BatchNorm2dImpl*>(m.get())) bn->options.momentum(1.0);
+  }
+  net->train();
+  net->forward(Input(4, config.nb_samp, seed + 1));
+  for (auto& b : net->named_buffers()) {
+    if (b.key().find("running_mean") != std::string::npos) b.value().add_(torch::randn_like(b.value()) * 0.05);
+    if (b.key().find("running_var") != std::string::npos) b.value().mul_(torch::rand_like(b.value()) * 0.4 + 0.8);
+  }
+  for (auto& p : net->named_parameters())
+    if (p.key().find("bn") != std::string::npos && p.key().find(".weight") != std::string::npos)
+      p.value().uniform_(0.7, 1.3);
+  net->eval();
+  return net;
 }
 
 double MaxAbsDiff(const torch::Tensor& a, const torch::Tensor& b) {
@@ -145,6 +153,8 @@ class Export : public ::testing::TestWithParam<Case> {
     x_ = Input(3, GetParam().config().nb_samp, 11);
     torch::NoGradGuard no_grad;
     expected_ = net_->forward(x_);
+    // Outputs that differ between inputs: a saturated network would hide a wrong export.
+    EXPECT_GT((expected_ - expected_.narrow(0, 0, 1)).abs().max().item<double>(), 1e-3) << expected_;
     dir_ = testing::TempDir();
   }
   void Report(const char* what, double diff) {
