@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "antispoof/common/error.h"
+#include "antispoof/export/export.h"
 #include "antispoof/model/aasist.h"
 #include "antispoof/model/rawnet2.h"
 #include "antispoof/model/sinc.h"
@@ -334,6 +335,9 @@ std::string OnnxBytes(model::CountermeasureImpl& model) {
   proto.set_producer_version(Version());
   proto.set_doc_string(model.Name() + ": [batch, samples] float samples -> [batch, 2] " + model.ScoreMeaning() +
                        " in column 1 (spoof, bona fide)");
+  auto* meta = proto.add_metadata_props();
+  meta->set_key("antispoof");
+  meta->set_value(ExportMetadata(model, ExportFormat::kOnnx));
   auto* opset = proto.add_opset_import();
   opset->set_domain("");
   opset->set_version(kOnnxOpset);

@@ -17,7 +17,7 @@ inline constexpr int kOnnxOpset = 17;
 // log-probabilities, AASIST: logits; column 1 is bona fide, the score). RawNet2 takes any N the model
 // accepts ("samples"); AASIST's N is the config's nb_samp (its graph pooling keeps a number of nodes
 // that the export fixes). The GRU is ONNX's GRU (linear_before_reset = 1, gates reordered z, r, h),
-// one node per layer. Error naming the architecture when the checker rejects the graph.
+// one node per layer. metadata_props["antispoof"] holds ExportMetadata. Error naming the architecture when the checker rejects the graph.
 std::string OnnxBytes(model::CountermeasureImpl& model);
 
 // Parses serialized bytes and runs ONNX's checker on them; Error("<source>: ...") when either fails.

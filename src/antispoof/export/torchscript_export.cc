@@ -7,6 +7,7 @@
 
 #include "antispoof/common/error.h"
 #include "antispoof/common/strings.h"
+#include "antispoof/export/export.h"
 #include "antispoof/model/aasist.h"
 #include "antispoof/model/rawnet2.h"
 #include "antispoof/model/sinc.h"
@@ -306,7 +307,7 @@ torch::jit::Module ToTorchScript(model::CountermeasureImpl& model) {
 
 std::string TorchScriptBytes(model::CountermeasureImpl& model) {
   std::ostringstream out;
-  ToTorchScript(model).save(out);
+  ToTorchScript(model).save(out, {{"antispoof.json", ExportMetadata(model, ExportFormat::kTorchScript)}});
   return out.str();
 }
 

@@ -23,7 +23,8 @@ torch::jit::Module ToTorchScript(model::CountermeasureImpl& model);
 // The TorchScript source that ToTorchScript defines on the module (helpers and forward).
 std::string TorchScriptSource(const model::CountermeasureImpl& model);
 
-// ToTorchScript(model) serialized as torch.jit.save writes it (a zip archive).
+// ToTorchScript(model) serialized as torch.jit.save writes it (a zip archive), with the extra file
+// antispoof.json (ExportMetadata).
 std::string TorchScriptBytes(model::CountermeasureImpl& model);
 
 }  // namespace antispoof::exporting
