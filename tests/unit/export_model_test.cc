@@ -17,6 +17,7 @@
 #include "antispoof/common/error.h"
 #include "antispoof/common/files.h"
 #include "antispoof/config/config.h"
+#include "antispoof/export/export.h"
 #include "antispoof/export/onnx_export.h"
 #include "antispoof/export/torchscript_export.h"
 #include "antispoof/model/countermeasure.h"
@@ -229,6 +230,42 @@ TEST(ExportChecks, CheckOnnxRefusesWhatIsNotAValidModel) {
             std::string::npos);
   // A parsable but empty ModelProto fails the checker (no IR version, no graph).
   EXPECT_NE(testing::ErrorMessageOf([] { CheckOnnx("", "empty.onnx"); }).find("empty.onnx: "), std::string::npos);
+}
+
+TEST(ExportFiles, FormatsAreParsedByNameAndAnUnknownOneNamesTheFlag) {
+  EXPECT_EQ(ParseExportFormat("torchscript", "--format"), ExportFormat::kTorchScript);
+  EXPECT_EQ(ParseExportFormat("onnx", "--format"), ExportFormat::kOnnx);
+  EXPECT_EQ(testing::ErrorMessageOf([] { ParseExportFormat("ONNX", "--format"); }),
+            "--format: unknown format 'ONNX' (known: torchscript, onnx)");
+}
+
+// Only files that carry the export's metadata count as antispoof's exports (export replaces only those).
+TEST(ExportFiles, AnExportIsRecognisedByItsMetadata) {
+  model::Countermeasure net = RandomModel(TinyAasist(), 1);
+  const std::string dir = testing::TempDir();
+  for (ExportFormat f : {ExportFormat::kTorchScript, ExportFormat::kOnnx}) {
+    const std::string path = dir + "/m." + FormatName(f);
+    WriteFileAtomic(path, ExportBytes(*net, f));
+    EXPECT_TRUE(IsAntispoofExport(path)) << path;
+    EXPECT_NO_THROW(CheckExportTarget(path, false));
+  }
+  // A TorchScript archive of another origin (same module, saved without the metadata) and a .pth.
+  ToTorchScript(*net).save(dir + "/plain.pt");
+  model::SaveWeights(*net, dir + "/w.pth", "{}");
+  for (const char* other : {"plain.pt", "w.pth"}) {
+    EXPECT_FALSE(IsAntispoofExport(dir + "/" + other)) << other;
+    EXPECT_NE(testing::ErrorMessageOf([&] { CheckExportTarget(dir + "/" + other, false); })
+                  .find("exists and is not a model antispoof exported"),
+              std::string::npos);
+    EXPECT_NO_THROW(CheckExportTarget(dir + "/" + other, true));
+  }
+  EXPECT_NO_THROW(CheckExportTarget(dir + "/new.onnx", false));
+  EXPECT_EQ(testing::ErrorMessageOf([&] { CheckExportTarget(dir, false); }), dir + ": is a folder (give the file to write)");
+  // The metadata says what the outputs are.
+  const std::string meta = ExportMetadata(*net, ExportFormat::kOnnx);
+  EXPECT_NE(meta.find("\"outputs\":\"logits\""), std::string::npos) << meta;
+  EXPECT_NE(ExportMetadata(*RandomModel(TinyRawNet2(), 1), ExportFormat::kOnnx).find("log-probabilities"),
+            std::string::npos);
 }
 
 // The official AASIST-L weights (../shared/checkpoints) exported: the same logits as antispoof's.
