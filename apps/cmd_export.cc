@@ -41,8 +41,8 @@ antispoof::cli::Registration reg{{"export", "Write a checkpoint as a self-contai
   sub.add_option("-c,--config", a->config, "YAML config of the checkpoint's model")->required();
   sub.add_option("--checkpoint", a->checkpoint, ".pth weights (antispoof's or the reference's)")->required();
   sub.add_option("--format", a->format,
-                 "torchscript: a TorchScript module (torch.jit.load, torch::jit::load; any input length the model "
-                 "accepts); onnx: an ONNX model, opset 17 (RawNet2: any length; AASIST: nb_samp samples)")
+                 "torchscript: a TorchScript module (torch.jit.load, torch::jit::load); onnx: an ONNX model, opset 17. "
+                 "Both take [batch, samples] of any length the model accepts and return its [batch, 2] outputs")
       ->capture_default_str();
   sub.add_option("-o,--out", a->out,
                  "File to write (atomically). An existing file is replaced only when antispoof exported it")

@@ -4,12 +4,14 @@
 #include <onnx/onnx_pb.h>
 
 #include <algorithm>
+#include <cstdint>
 #include <map>
 #include <set>
 #include <variant>
 #include <vector>
 
 #include "antispoof/common/error.h"
+#include "antispoof/common/strings.h"
 #include "antispoof/export/export.h"
 #include "antispoof/model/aasist.h"
 #include "antispoof/model/rawnet2.h"
@@ -113,8 +115,13 @@ class Graph {
   }
   std::string Unsqueeze(const std::string& x, int64_t axis) { return Node("Unsqueeze", {x, Int64s({axis})}); }
   std::string Squeeze(const std::string& x, int64_t axis) { return Node("Squeeze", {x, Int64s({axis})}); }
-  std::string Slice(const std::string& x, int64_t axis, int64_t start, int64_t length) {
-    return Node("Slice", {x, Int64s({start}), Int64s({start + length}), Int64s({axis})});
+  // x[start:end] along `axis`; start and end are int64 [1] tensors (Int64s, Dim).
+  std::string Slice(const std::string& x, int64_t axis, const std::string& start, const std::string& end) {
+    return Node("Slice", {x, start, end, Int64s({axis})});
+  }
+  // x.size(axis) as an int64 [1] tensor.
+  std::string Dim(const std::string& x, int64_t axis) {
+    return Node("Shape", {x}, {{"start", axis}, {"end", axis + 1}});
   }
   std::string Scalar(float v) {
     const std::string name = "const_f_" + std::to_string(counter_++);
@@ -129,6 +136,8 @@ class Graph {
     for (int64_t d : t.sizes()) p->add_dims(d);
     if (t.scalar_type() == torch::kInt64) {
       p->set_data_type(onnx::TensorProto::INT64);
+    } else if (t.scalar_type() == torch::kFloat64) {
+      p->set_data_type(onnx::TensorProto::DOUBLE);
     } else {
       t = t.to(torch::kFloat32);
       p->set_data_type(onnx::TensorProto::FLOAT);
@@ -205,13 +214,16 @@ std::string RawNet2Graph(Graph& g, const ModelConfig& c, const std::map<std::str
 
 // ---- AASIST ----
 
-int64_t Kept(int64_t n, double ratio) { return std::max<int64_t>(static_cast<int64_t>(n * ratio), 1); }
-
 // The max(1, int(n * ratio)) nodes of h [B, n, D] with the highest sigmoid scores, scaled by them.
-std::string GraphPool(Graph& g, const std::string& h, const std::string& p, int64_t n, int64_t dim, double ratio) {
+// n comes from h's shape: int(n * ratio) in double precision, truncated, as Python computes it.
+std::string GraphPool(Graph& g, const std::string& h, const std::string& p, int64_t dim, double ratio) {
   std::string scores = g.Node("Sigmoid", {g.Linear(h, p + ".proj")});  // [B, n, 1]
-  auto top = g.NodeN("TopK", {scores, g.Int64s({Kept(n, ratio)})}, 2, {{"axis", int64_t{1}}});
-  std::string idx = g.Node("Expand", {top[1], g.Int64s({1, Kept(n, ratio), dim})});
+  std::string n = g.Node("Cast", {g.Dim(h, 1)}, {{"to", int64_t{onnx::TensorProto::DOUBLE}}});
+  std::string scaled = g.Node("Mul", {n, g.Init("ratio_" + ShortestDouble(ratio), torch::tensor(ratio, torch::kFloat64))});
+  std::string keep = g.Node("Max", {g.Node("Cast", {g.Node("Floor", {scaled})}, {{"to", int64_t{onnx::TensorProto::INT64}}}),
+                                    g.Int64s({1})});
+  auto top = g.NodeN("TopK", {scores, keep}, 2, {{"axis", int64_t{1}}});
+  std::string idx = g.Node("Expand", {top[1], g.Node("Concat", {g.Int64s({1}), keep, g.Int64s({dim})}, {{"axis", int64_t{0}}})});
   return g.Node("GatherElements", {g.Node("Mul", {h, scores}), idx}, {{"axis", int64_t{1}}});
 }
 
@@ -236,17 +248,19 @@ struct Nodes {
   std::string t, s, master;
 };
 
-Nodes HeteroAttention(Graph& g, const std::string& p, const Nodes& in, int64_t n1, int64_t n2, int64_t out_dim,
-                      double temperature) {
+Nodes HeteroAttention(Graph& g, const std::string& p, const Nodes& in, int64_t out_dim, double temperature) {
+  // Rows and columns [0, n1) are type 1 (in.t), [n1, end) type 2 (in.s).
+  const std::string zero = g.Int64s({0}), n1 = g.Dim(in.t, 1), end = g.Int64s({INT64_MAX});
   std::string h = g.Node("Concat", {g.Linear(in.t, p + ".proj_type1"), g.Linear(in.s, p + ".proj_type2")},
                          {{"axis", int64_t{1}}});
   std::string pa = g.Node("Tanh", {g.Linear(PairwiseProducts(g, h), p + ".att_proj")});
-  auto block = [&](int64_t r0, int64_t nr, int64_t c0, int64_t nc, const char* w) {
-    return g.Node("MatMul", {g.Slice(g.Slice(pa, 1, r0, nr), 2, c0, nc), g.W(p + "." + w)});
+  auto block = [&](bool row1, bool col1, const char* w) {
+    std::string rows = row1 ? g.Slice(pa, 1, zero, n1) : g.Slice(pa, 1, n1, end);
+    return g.Node("MatMul", {col1 ? g.Slice(rows, 2, zero, n1) : g.Slice(rows, 2, n1, end), g.W(p + "." + w)});
   };
-  std::string top = g.Node("Concat", {block(0, n1, 0, n1, "att_weight11"), block(0, n1, n1, n2, "att_weight12")},
+  std::string top = g.Node("Concat", {block(true, true, "att_weight11"), block(true, false, "att_weight12")},
                            {{"axis", int64_t{2}}});
-  std::string bottom = g.Node("Concat", {block(n1, n2, 0, n1, "att_weight12"), block(n1, n2, n1, n2, "att_weight22")},
+  std::string bottom = g.Node("Concat", {block(false, true, "att_weight12"), block(false, false, "att_weight22")},
                               {{"axis", int64_t{2}}});
   std::string att = g.Squeeze(Softmax(g, g.Node("Concat", {top, bottom}, {{"axis", int64_t{1}}}), temperature), -1);
   // The master node attends to every node.
@@ -258,8 +272,8 @@ Nodes HeteroAttention(Graph& g, const std::string& p, const Nodes& in, int64_t n
                               g.Linear(in.master, p + ".proj_without_attM")});
   h = g.Node("Add", {g.Linear(g.Node("MatMul", {att, h}), p + ".proj_with_att"), g.Linear(h, p + ".proj_without_att")});
   h = g.Node("Selu", {g.NodeBn(h, p + ".bn", out_dim)});
-  out.t = g.Slice(h, 1, 0, n1);
-  out.s = g.Slice(h, 1, n1, n2);
+  out.t = g.Slice(h, 1, zero, n1);
+  out.s = g.Slice(h, 1, n1, end);
   return out;
 }
 
@@ -268,33 +282,27 @@ std::string AasistGraph(Graph& g, const ModelConfig& c) {
   std::string x = g.Unsqueeze(SincAbs(g, "x", "conv_time", a.sinc_channels, c), 1);
   x = g.Node("Selu", {g.Bn(g.MaxPool(x, {3, 3}), "first_bn")});
   const std::array<std::array<int, 2>, 6> blocks = {a.filts[0], a.filts[1], a.filts[2], a.filts[3], a.filts[3], a.filts[3]};
-  int64_t len = (c.nb_samp - c.SincTaps() + 1) / 3;
   for (int k = 0; k < 6; ++k) {
     const std::string p = "encoder." + std::to_string(k) + ".0";
     std::string out = g.Node("Selu", {g.Bn(g.Conv(x, p + ".conv1", {1, 1, 1, 1}), p + ".bn2")});
     out = g.Conv(out, p + ".conv2", {0, 1, 0, 1});
     out = g.Node("Add", {out, blocks[k][0] != blocks[k][1] ? g.Conv(x, p + ".conv_downsample", {0, 1, 0, 1}) : x});
     x = g.MaxPool(out, {1, 3});
-    len /= 3;
   }
-  const int64_t g0 = a.gat_dims[0], g1 = a.gat_dims[1], ns = a.SpectralNodes(), nt = len;
+  const int64_t g0 = a.gat_dims[0], g1 = a.gat_dims[1];
   std::string e = g.Node("Abs", {x});
   std::string gs = g.Node("Add", {g.Node("Transpose", {g.Reduce("ReduceMax", e, 3)}, {{"perm", Ints{0, 2, 1}}}),
                                   g.W("pos_S")});
-  std::string out_s = GraphPool(g, GraphAttention(g, gs, "GAT_layer_S", g0, a.temperatures[0]), "pool_S", ns, g0,
-                                a.pool_ratios[0]);
+  std::string out_s = GraphPool(g, GraphAttention(g, gs, "GAT_layer_S", g0, a.temperatures[0]), "pool_S", g0, a.pool_ratios[0]);
   std::string gt = g.Node("Transpose", {g.Reduce("ReduceMax", e, 2)}, {{"perm", Ints{0, 2, 1}}});
-  std::string out_t = GraphPool(g, GraphAttention(g, gt, "GAT_layer_T", g0, a.temperatures[1]), "pool_T", nt, g0,
-                                a.pool_ratios[1]);
-  const int64_t ns1 = Kept(ns, a.pool_ratios[0]), nt1 = Kept(nt, a.pool_ratios[1]);
-  const int64_t ns2 = Kept(ns1, a.pool_ratios[2]), nt2 = Kept(nt1, a.pool_ratios[2]);
+  std::string out_t = GraphPool(g, GraphAttention(g, gt, "GAT_layer_T", g0, a.temperatures[1]), "pool_T", g0, a.pool_ratios[1]);
   std::vector<Nodes> branches;
   for (const std::string br : {"1", "2"}) {
-    Nodes first = HeteroAttention(g, "HtrgGAT_layer_ST" + br + "1", {out_t, out_s, g.W("master" + br)}, nt1, ns1, g1,
+    Nodes first = HeteroAttention(g, "HtrgGAT_layer_ST" + br + "1", {out_t, out_s, g.W("master" + br)}, g1,
                                   a.temperatures[2]);
-    first.s = GraphPool(g, first.s, "pool_hS" + br, ns1, g1, a.pool_ratios[2]);
-    first.t = GraphPool(g, first.t, "pool_hT" + br, nt1, g1, a.pool_ratios[2]);
-    Nodes second = HeteroAttention(g, "HtrgGAT_layer_ST" + br + "2", first, nt2, ns2, g1, a.temperatures[2]);
+    first.s = GraphPool(g, first.s, "pool_hS" + br, g1, a.pool_ratios[2]);
+    first.t = GraphPool(g, first.t, "pool_hT" + br, g1, a.pool_ratios[2]);
+    Nodes second = HeteroAttention(g, "HtrgGAT_layer_ST" + br + "2", first, g1, a.temperatures[2]);
     branches.push_back({g.Node("Add", {first.t, second.t}), g.Node("Add", {first.s, second.s}),
                         g.Node("Add", {first.master, second.master})});
   }
@@ -345,12 +353,10 @@ std::string OnnxBytes(model::CountermeasureImpl& model) {
   graph->set_name(model.Name());
   Graph g(graph, state);
   torch::NoGradGuard no_grad;
-  const bool aasist = c.architecture == Architecture::kAasist;
-  std::string out = aasist ? AasistGraph(g, c) : RawNet2Graph(g, c, state);
+  std::string out = c.architecture == Architecture::kAasist ? AasistGraph(g, c) : RawNet2Graph(g, c, state);
   g.Node("Identity", {out});
   graph->mutable_node(graph->node_size() - 1)->set_output(0, "outputs");
-  using Dim = std::variant<int64_t, std::string>;
-  SetShape(graph->add_input(), "x", {std::string("batch"), aasist ? Dim(int64_t{c.nb_samp}) : Dim(std::string("samples"))});
+  SetShape(graph->add_input(), "x", {std::string("batch"), std::string("samples")});
   SetShape(graph->add_output(), "outputs", {std::string("batch"), int64_t{2}});
   try {
     onnx::checker::check_model(proto);

@@ -14,9 +14,9 @@ inline constexpr int kOnnxOpset = 17;
 
 // The serialized ModelProto, after onnx::checker::check_model passed. Input "x" [batch, N] float32
 // samples (int16/32768 scale); output "outputs" [batch, 2], the model's eval-mode outputs (RawNet2:
-// log-probabilities, AASIST: logits; column 1 is bona fide, the score). RawNet2 takes any N the model
-// accepts ("samples"); AASIST's N is the config's nb_samp (its graph pooling keeps a number of nodes
-// that the export fixes). The GRU is ONNX's GRU (linear_before_reset = 1, gates reordered z, r, h),
+// log-probabilities, AASIST: logits; column 1 is bona fide, the score); N is free ("samples"): any
+// length the model accepts (AASIST's graph pooling computes how many nodes it keeps from the shapes,
+// int(n * ratio) in double precision as the reference). The GRU is ONNX's GRU (linear_before_reset = 1, gates reordered z, r, h),
 // one node per layer. metadata_props["antispoof"] holds ExportMetadata. Error naming the architecture when the checker rejects the graph.
 std::string OnnxBytes(model::CountermeasureImpl& model);
 
