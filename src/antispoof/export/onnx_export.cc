@@ -353,7 +353,16 @@ std::string OnnxBytes(model::CountermeasureImpl& model) {
   graph->set_name(model.Name());
   Graph g(graph, state);
   torch::NoGradGuard no_grad;
-  std::string out = c.architecture == Architecture::kAasist ? AasistGraph(g, c) : RawNet2Graph(g, c, state);
+  std::string out;
+  switch (c.architecture) {
+    case Architecture::kRawNet2:
+      out = RawNet2Graph(g, c, state);
+      break;
+    case Architecture::kAasist:
+      out = AasistGraph(g, c);
+      break;
+  }
+  if (out.empty()) Fail("export: no ONNX graph for the architecture of " + model.Name());
   g.Node("Identity", {out});
   graph->mutable_node(graph->node_size() - 1)->set_output(0, "outputs");
   SetShape(graph->add_input(), "x", {std::string("batch"), std::string("samples")});
