@@ -39,7 +39,7 @@ struct ScoreArgs {
   antispoof::audio::DecodeOptions decode;
   double window = 0, hop = 0;
   std::string aggregate = "mean", segments;
-  CLI::Option *window_flag = nullptr, *hop_flag = nullptr, *aggregate_flag = nullptr;
+  CLI::Option *window_flag = nullptr, *hop_flag = nullptr, *aggregate_flag = nullptr, *threshold_flag = nullptr;
 
   std::string calibration_path;
   std::optional<antispoof::metrics::Calibration> calibration;  // read before the model loads
@@ -59,6 +59,8 @@ struct ScoreArgs {
   std::optional<double> WindowSeconds() const { return window_flag->count() ? std::optional(window) : std::nullopt; }
   std::optional<double> HopSeconds() const { return hop_flag->count() ? std::optional(hop) : std::nullopt; }
 };
+
+constexpr double kDefaultMaxAudioSeconds = 4 * 3600;  // the longest file windows read whole
 
 constexpr const char* kWindowHelp =
     "Score each file in overlapping windows of SECONDS and print one aggregated score per file (default "
@@ -223,7 +225,7 @@ antispoof::cli::Registration reg{{"score", "Score audio files, folders or a prot
   sub.add_option("paths", a->paths, "Audio files and/or folders");
   sub.add_option("--protocol", a->protocol, "Score the utterances of a protocol (with --data-root)");
   sub.add_option("--data-root", a->data_root, "Where the protocol's audio is (ASVspoof layout or a flat folder)");
-  sub.add_option("--threshold", a->threshold,
+  a->threshold_flag = sub.add_option("--threshold", a->threshold,
                  "Add a decision column: bonafide if SCORE > T, else spoof (RawNet2's argmax: -0.6931, "
                  "log 1/2; AASIST's scores are logits: 0 is a neutral choice)");
   sub.add_option("--batch-size", a->batch_size, "Utterances per batch (with windows: windows per batch)");
@@ -249,8 +251,18 @@ antispoof::cli::Registration reg{{"score", "Score audio files, folders or a prot
                "from stdin and print START END SCORE (seconds) for every window (--window/--hop, the same "
                "windows as for a file) as soon as it is complete; at the end, the latency from each window's last "
                "sample read to its printed line (median, p99) and the --aggregate of the scores on stderr");
+  a->decode.max_seconds = kDefaultMaxAudioSeconds;
+  sub.add_option("--max-audio-seconds", a->decode.max_seconds,
+                 "With windows (--window/--hop/--aggregate/--segments): the longest file read, in seconds (each "
+                 "file is held whole while its windows are cut: 4 h at 16 kHz are 0.9 GB); a longer file is an "
+                 "error naming it. The default mode reads only each file's first nb_samp samples, whatever its "
+                 "length")
+      ->capture_default_str();
   antispoof::cli::AddAudioInputFlags(sub, a->decode, a->skip_missing);
   return std::function<int()>([a] {
+    if (a->threshold_flag->count()) antispoof::cli::RequireFinite(a->threshold, "--threshold");
+    antispoof::cli::RequireFinite(a->decode.max_seconds, "--max-audio-seconds");
+    if (!(a->decode.max_seconds > 0)) throw Error("--max-audio-seconds: must be positive");
     const antispoof::Config config = antispoof::LoadConfig(a->config);
     if (a->batch_size < 1) throw Error("--batch-size: must be at least 1");
     std::optional<infer::WindowSpec> spec;
