@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -19,10 +20,17 @@ namespace antispoof {
 
 namespace {
 
-std::string Mib(uint64_t bytes) {
+// "1001 bytes", "256 MiB", "1.5 MiB".
+std::string Size(uint64_t bytes) {
+  if (bytes < (uint64_t{1} << 20)) return Format("%llu bytes", static_cast<unsigned long long>(bytes));
   const double mib = static_cast<double>(bytes) / (1 << 20);
-  return mib == static_cast<double>(static_cast<uint64_t>(mib)) ? Format("%.0f MiB", mib)
-                                                                 : Format("%.1f MiB", mib);
+  return mib == std::floor(mib) ? Format("%.0f MiB", mib) : Format("%.1f MiB", mib);
+}
+
+// "1001 bytes", "8589934592 bytes (8192 MiB)".
+std::string ExactSize(uint64_t bytes) {
+  const std::string exact = Format("%llu bytes", static_cast<unsigned long long>(bytes));
+  return bytes < (uint64_t{1} << 20) ? exact : exact + " (" + Size(bytes) + ")";
 }
 
 // "a FIFO (named pipe)" etc. for a stat mode that is not a regular file.
@@ -42,10 +50,10 @@ std::string KindOf(mode_t mode) {
 
 [[noreturn]] void FailOverLimit(const std::string& path, uint64_t bytes, bool at_least,
                                 const ReadLimit& limit, uint64_t max) {
-  FailAt(path, 0, Format("%s%llu bytes (%s) is more than antispoof holds of a %s (the limit is %s; set "
-                         "%s to a number of MiB to raise it)",
-                         at_least ? "at least " : "", static_cast<unsigned long long>(bytes),
-                         Mib(bytes).c_str(), limit.what, Mib(max).c_str(), limit.env));
+  FailAt(path, 0, Format("%s%s is more than antispoof holds of a %s (the limit is %s; set %s to a number "
+                         "of MiB to raise it)",
+                         at_least ? "at least " : "", ExactSize(bytes).c_str(), limit.what, Size(max).c_str(),
+                         limit.env));
 }
 
 }  // namespace
@@ -112,8 +120,7 @@ std::string ReadFile(const std::string& path, const ReadLimit& limit) {
   try {
     out.resize(static_cast<size_t>(file.size()));
   } catch (const std::bad_alloc&) {
-    FailAt(path, 0, Format("out of memory: cannot hold its %llu bytes (%s)",
-                           static_cast<unsigned long long>(file.size()), Mib(file.size()).c_str()));
+    FailAt(path, 0, "out of memory: cannot hold its " + ExactSize(file.size()));
   }
   size_t got = file.ReadAt(out.data(), out.size(), 0);
   out.resize(got);
