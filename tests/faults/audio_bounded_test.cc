@@ -6,6 +6,8 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
+#include <cstdio>
+
 #include "faults/faults_support.h"
 
 namespace antispoof::faults {
@@ -35,6 +37,8 @@ class BoundedAudio : public ::testing::Test {
   long BaselineMb() {
     Measured m = ScoreMeasured(Write("short.wav", Wav(Noise(16000, 5))));
     EXPECT_EQ(m.exit_code, 0) << m.err;
+    EXPECT_GT(m.max_rss_mb, 40) << "the measurement must see the binary (LibTorch), not only `timeout`";
+    std::printf("baseline: scoring a 1 s file peaks at %ld MB\n", m.max_rss_mb);
     return m.max_rss_mb;
   }
   void ExpectRefused(const Measured& m, const std::string& path, const std::string& what) {
@@ -84,6 +88,7 @@ TEST_F(BoundedAudio, SparseMultiGigabyteFilesCostWhatAShortFileDoes) {
   EXPECT_EQ(b.exit_code, 0) << b.err;
   EXPECT_TRUE(Contains(b.out, "big ")) << b.out;
   EXPECT_LT(b.max_rss_mb, baseline + kSlackMb) << "baseline " << baseline << " MB";
+  std::printf("8 GiB of zeros: %ld MB; a 4 GiB WAV: %ld MB\n", z.max_rss_mb, b.max_rss_mb);
   // Windows hold a file whole: its header's length is refused before anything is decoded.
   Measured w = ScoreMeasured(big, "--window 0.5");
   ExpectRefused(w, big, "134217.7275 s of audio is longer than the 14400 s antispoof reads of one file whole");
@@ -104,6 +109,8 @@ TEST_F(BoundedAudio, FlacBombIsDecodedOnlyAsFarAsTheDefaultModeUses) {
   Measured m = ScoreMeasured(bomb);
   ASSERT_EQ(m.exit_code, 0) << m.err;
   EXPECT_LT(m.max_rss_mb, baseline + kSlackMb) << "baseline " << baseline << " MB";
+  std::printf("half an hour of silence in %ju bytes of FLAC: %ld MB, %.1f s\n",
+              static_cast<uintmax_t>(fs::file_size(bomb)), m.max_rss_mb, m.seconds);
   EXPECT_LT(m.seconds, 60);
   // Its score is that of its first nb_samp samples: silence.
   Measured silence = ScoreMeasured(Write("bomb.wav", Wav(std::vector<float>(kNbSamp, 0.0f))));
