@@ -260,7 +260,7 @@ antispoof::cli::Registration reg{{"score", "Score audio files, folders or a prot
       ->capture_default_str();
   antispoof::cli::AddAudioInputFlags(sub, a->decode, a->skip_missing);
   return std::function<int()>([a] {
-    if (a->threshold_flag->count()) antispoof::cli::RequireFinite(a->threshold, "--threshold");
+    if (a->threshold_flag->count()) antispoof::cli::RequireFinite(a->threshold_flag->as<double>(), "--threshold");
     antispoof::cli::RequireFinite(a->decode.max_seconds, "--max-audio-seconds");
     if (!(a->decode.max_seconds > 0)) throw Error("--max-audio-seconds: must be positive");
     const antispoof::Config config = antispoof::LoadConfig(a->config);

@@ -26,7 +26,7 @@ void AddAudioInputFlags(CLI::App& sub, audio::DecodeOptions& decode, bool& skip_
 }
 
 void RequireFinite(double value, const std::string& flag) {
-  if (!std::isfinite(value)) throw Error(flag + ": must be a finite number, got " + ShortestDouble(value));
+  if (!std::isfinite(value)) throw Error(flag + ": " + ShortestDouble(value) + " is not a finite number");
 }
 
 const std::string& CommandLine() { return MutableCommandLine(); }

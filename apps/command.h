@@ -28,7 +28,7 @@ std::vector<CommandSpec>& Registry();
 // multi-channel and other-rate files (errors by default).
 void AddAudioInputFlags(CLI::App& sub, audio::DecodeOptions& decode, bool& skip_missing);
 
-// Error "FLAG: must be a finite number, got nan" when `value` (the value of the flag named `flag`)
+// Error "FLAG: nan is not a finite number" when `value` (the value of the flag named `flag`)
 // is NaN or infinite: CLI11 parses "nan" and "inf" as numbers, and a NaN threshold would decide
 // nothing (every comparison with it is false).
 void RequireFinite(double value, const std::string& flag);

@@ -44,6 +44,8 @@ TEST(AudioHead, IsThePrefixOfTheWholeDecodeForEveryFormatAndLength) {
       EXPECT_TRUE(std::equal(head.begin(), head.end(), whole.begin()));
       EXPECT_EQ(DecodeAudioHead(ReadFile(path, kCheckpointLimit), path, n), head);
     }
+    EXPECT_EQ(ProbeAudio(ReadFile(path, kCheckpointLimit), path).frames, 70000);
+    EXPECT_EQ(ProbeAudio(path).frames, 70000);
   }
   EXPECT_THAT(ErrorMessageOf([&] { LoadAudioHead(dir + "/a.wav", 0); }), HasSubstr("must be positive"));
 }

@@ -386,6 +386,20 @@ AudioInfo ProbeAudio(const std::string& path) {
   return out;
 }
 
+AudioInfo ProbeAudio(std::string_view bytes, const std::string& path) {
+  EncodedBytes encoded;
+  encoded.memory = bytes;
+  CheckWavLength(encoded, path);
+  SF_INFO info;
+  SndFilePtr file = OpenEncoded(encoded, path, &info);
+  AudioInfo out;
+  out.frames = info.frames > 0 && info.frames < (int64_t{1} << 40) ? info.frames : 0;
+  out.sample_rate = info.samplerate;
+  out.channels = info.channels;
+  out.format = MajorName(info.format) + " " + SubName(info.format);
+  return out;
+}
+
 std::vector<float> DecodeAudio(std::string_view bytes, const std::string& path,
                                const DecodeOptions& options) {
   EncodedBytes encoded;

@@ -28,6 +28,9 @@ struct AudioInfo {
 
 // Header information only (no decoding); Error naming the file when it cannot be opened.
 AudioInfo ProbeAudio(const std::string& path);
+// The header of a file held in memory (`path` names it in messages): the same errors as DecodeAudio
+// for bytes that are empty, not audio or a truncated WAV. frames is 0 when the header does not state it.
+AudioInfo ProbeAudio(std::string_view bytes, const std::string& path);
 
 // Mono float samples at options.sample_rate. 16-bit PCM is returned as int16/32768 exactly
 // (bit-exact with the reference's soundfile reading); other integer widths are scaled by
