@@ -150,5 +150,18 @@ TEST_F(BoundedAudio, AllocationFailureNamesTheFileAndTheBytesAskedFor) {
   fs::remove(big, ec);
 }
 
+TEST_F(BoundedAudio, AnAllocationFailureElsewhereNamesTheCommandLine) {
+  // 200,000 windows of 8000 samples per batch (6.4 GB) in a process allowed 3 GiB: the allocation fails
+  // where no reader knows the input; the message repeats the command line, which names it.
+  const std::string a = Write("a.wav", Wav(Noise(12000, 3)));
+  const std::string score = "--quiet score --config " + Quote(run_.config) + " --checkpoint " +
+                            Quote(run_.checkpoint) + " --threads 1 --window 0.5 --batch-size 200000 " + Quote(a);
+  CommandResult r = RunShell("ulimit -v 3145728 && timeout -s KILL 120 " + Quote(testing::BinaryPath()) + " " + score);
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_TRUE(Contains(r.err, "antispoof: error: out of memory: an allocation was refused while running: ")) << r.err;
+  EXPECT_TRUE(Contains(r.err, "--batch-size 200000 " + a)) << r.err;
+  EXPECT_EQ(r.out, "");
+}
+
 }  // namespace
 }  // namespace antispoof::faults
