@@ -134,6 +134,7 @@ TEST_F(BoundedAudio, WindowsReadAFileWholeOnlyUpToMaxAudioSeconds) {
 }
 
 TEST_F(BoundedAudio, AllocationFailureNamesTheFileAndTheBytesAskedFor) {
+  if (BuiltWithAddressSanitizer()) GTEST_SKIP() << "ASan's shadow memory does not fit under ulimit -v";
   // The 4 GiB WAV read whole (windows, limit raised) in a process allowed 3 GiB of address space.
   const uint32_t data_bytes = 0xFFFFFFF0u;
   const std::string big = Write("huge.wav", "RIFF" + Le(36 + uint64_t{data_bytes}, 4) + "WAVEfmt " + Le(16, 4) +
@@ -151,6 +152,7 @@ TEST_F(BoundedAudio, AllocationFailureNamesTheFileAndTheBytesAskedFor) {
 }
 
 TEST_F(BoundedAudio, AnAllocationFailureElsewhereNamesTheCommandLine) {
+  if (BuiltWithAddressSanitizer()) GTEST_SKIP() << "ASan's shadow memory does not fit under ulimit -v";
   // 200,000 windows of 8000 samples per batch (6.4 GB) in a process allowed 3 GiB: the allocation fails
   // where no reader knows the input; the message repeats the command line, which names it.
   const std::string a = Write("a.wav", Wav(Noise(12000, 3)));

@@ -375,6 +375,19 @@ inline Measured RunMeasured(const std::string& args, const std::string& dir, int
   return m;
 }
 
+// True when this test (and so the binary of its tree) is built with AddressSanitizer, whose shadow
+// memory cannot live under a `ulimit -v`.
+inline bool BuiltWithAddressSanitizer() {
+#if defined(__SANITIZE_ADDRESS__)
+  return true;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+  return true;
+#endif
+#endif
+  return false;
+}
+
 inline bool HasTool(const std::string& tool) {
   return RunShell("command -v " + tool).exit_code == 0;
 }
