@@ -1,6 +1,9 @@
 // antispoof: one binary, subcommands; argument parsing only. Results go to stdout, logs to stderr.
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
+#include <new>
+#include <string>
 #include <cstring>
 #include <cstdio>
 #include <exception>
@@ -12,6 +15,37 @@
 #include "antispoof/common/error.h"
 #include "antispoof/common/progress.h"
 #include "command.h"
+
+namespace {
+
+// An allocation failure that no reader caught where the size was known (std::bad_alloc, or LibTorch's
+// "DefaultCPUAllocator: can't allocate memory: you tried to allocate N bytes" / "CUDA out of memory.
+// Tried to allocate ..."): a message with the size asked for, when the error states it, and the
+// command line, which names the inputs. "" for any other error.
+std::string OutOfMemoryMessage(const std::exception& e) {
+  const std::string what = e.what();
+  const bool bad_alloc = dynamic_cast<const std::bad_alloc*>(&e) != nullptr;
+  if (!bad_alloc && what.find("can't allocate memory") == std::string::npos &&
+      what.find("out of memory") == std::string::npos) {
+    return "";
+  }
+  std::string size;
+  for (const char* marker : {"you tried to allocate ", "Tried to allocate "}) {
+    const size_t at = what.find(marker);
+    if (at == std::string::npos) continue;
+    const size_t from = at + std::strlen(marker);
+    size_t to = what.find_first_of(".(\n", from);
+    while (to != std::string::npos && what[to] == '.' && to + 1 < what.size() && std::isdigit(static_cast<unsigned char>(what[to + 1])))
+      to = what.find_first_of(".(\n", to + 1);  // "1.50 GiB": the decimal point is part of the size
+    size = what.substr(from, to == std::string::npos ? std::string::npos : to - from);
+    while (!size.empty() && size.back() == ' ') size.pop_back();
+  }
+  return std::string("out of memory: ") + (bad_alloc ? "an allocation was refused" : "LibTorch could not allocate") +
+         (size.empty() ? "" : " " + size) + " while running: " + antispoof::cli::CommandLine() +
+         " (use smaller inputs or --batch-size, or a machine with more memory)";
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   antispoof::cli::SetCommandLine(argc, argv);
@@ -55,7 +89,8 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "antispoof: error: %s\n", e.what());
     return 1;
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "antispoof: error: %s\n", e.what());
+    const std::string oom = OutOfMemoryMessage(e);
+    std::fprintf(stderr, "antispoof: error: %s\n", oom.empty() ? e.what() : oom.c_str());
     return 1;
   }
   return 1;

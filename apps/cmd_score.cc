@@ -52,6 +52,8 @@ struct ScoreArgs {
   std::optional<double> HopSeconds() const { return hop_flag->count() ? std::optional(hop) : std::nullopt; }
 };
 
+constexpr double kDefaultMaxAudioSeconds = 4 * 3600;  // the longest file windows read whole
+
 constexpr const char* kWindowHelp =
     "Score each file in overlapping windows of SECONDS and print one aggregated score per file (default "
     "when --hop, --aggregate, --segments or --stream is given: the model's input length, nb_samp / "
@@ -241,8 +243,19 @@ antispoof::cli::Registration reg{{"score", "Score audio files, folders or a prot
                "from stdin and print START END SCORE (seconds) for every window (--window/--hop, the same "
                "windows as for a file) as soon as it is complete; at the end, the latency from each window's last "
                "sample read to its printed line (median, p99) and the --aggregate of the scores on stderr");
+  a->decode.max_seconds = kDefaultMaxAudioSeconds;
+  sub.add_option("--max-audio-seconds", a->decode.max_seconds,
+                 "With windows (--window/--hop/--aggregate/--segments): the longest file read, in seconds (each "
+                 "file is held whole while its windows are cut: 4 h at 16 kHz are 0.9 GB); a longer file is an "
+                 "error naming it. The default mode reads only each file's first nb_samp samples, whatever its "
+                 "length")
+      ->capture_default_str();
   antispoof::cli::AddAudioInputFlags(sub, a->decode, a->skip_missing);
   return std::function<int()>([a] {
+    a->rule.threshold = a->threshold;
+    a->rule.Validate("--threshold");
+    antispoof::cli::RequireFinite(a->decode.max_seconds, "--max-audio-seconds");
+    if (!(a->decode.max_seconds > 0)) throw Error("--max-audio-seconds: must be positive");
     const antispoof::Config config = antispoof::LoadConfig(a->config);
     if (a->batch_size < 1) throw Error("--batch-size: must be at least 1");
     std::optional<infer::WindowSpec> spec;
@@ -253,8 +266,6 @@ antispoof::cli::Registration reg{{"score", "Score audio files, folders or a prot
       infer::CheckWindowFitsModel(config.model, spec->window, "--window");
     }
     if (a->stream) CheckStreamArgs(*a);
-    a->rule.threshold = a->threshold;
-    a->rule.Validate("--threshold");
     if (!a->calibration_path.empty()) a->rule.calibration = antispoof::metrics::ReadCalibration(a->calibration_path);
     antispoof::model::ConfigureThreads(a->threads);
     auto net = infer::LoadModel(config.model, a->checkpoint, antispoof::model::ParseDevice(a->device));

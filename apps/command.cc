@@ -1,5 +1,10 @@
 #include "command.h"
 
+#include <cmath>
+
+#include "antispoof/common/error.h"
+#include "antispoof/common/strings.h"
+
 namespace antispoof::cli {
 std::vector<CommandSpec>& Registry() {
   static std::vector<CommandSpec> registry;
@@ -18,6 +23,10 @@ void AddAudioInputFlags(CLI::App& sub, audio::DecodeOptions& decode, bool& skip_
   sub.add_flag("--mixdown", decode.mixdown, "Average multi-channel audio instead of rejecting it");
   sub.add_flag("--resample", decode.resample,
                "Resample other rates to the model's rate instead of rejecting them");
+}
+
+void RequireFinite(double value, const std::string& flag) {
+  if (!std::isfinite(value)) throw Error(flag + ": " + ShortestDouble(value) + " is not a finite number");
 }
 
 const std::string& CommandLine() { return MutableCommandLine(); }

@@ -28,6 +28,11 @@ std::vector<CommandSpec>& Registry();
 // multi-channel and other-rate files (errors by default).
 void AddAudioInputFlags(CLI::App& sub, audio::DecodeOptions& decode, bool& skip_missing);
 
+// Error "FLAG: nan is not a finite number" when `value` (the value of the flag named `flag`)
+// is NaN or infinite: CLI11 parses "nan" and "inf" as numbers, and a NaN threshold would decide
+// nothing (every comparison with it is false).
+void RequireFinite(double value, const std::string& flag);
+
 // The process's command line, shell-quoted (saved beside every result).
 const std::string& CommandLine();
 void SetCommandLine(int argc, char** argv);

@@ -62,7 +62,13 @@ TEST_F(AudioFaults, TruncatedFlacIsRejected) {
   const std::string flac = dir_ + "/long.flac";
   ASSERT_EQ(RunShell("sox " + Quote(wav) + " " + Quote(flac)).exit_code, 0);
   std::string bytes = Slurp(flac);
-  ExpectRejected(Write("cut.flac", bytes.substr(0, bytes.size() * 2 / 3)), "truncated");
+  // Cut inside the first nb_samp (8000) samples the default mode reads: an error.
+  ExpectRejected(Write("cut.flac", bytes.substr(0, bytes.size() / 6)), "truncated");
+  // Cut after them (2/3 of 32000 samples): the default mode reads only the first nb_samp samples,
+  // which are whole, so it scores as the whole file does; windows read it whole and refuse it.
+  const std::string late = Write("late.flac", bytes.substr(0, bytes.size() * 2 / 3));
+  EXPECT_EQ(ScoreOf(late), ScoreOf(flac));
+  ExpectRejected(late, "truncated", "--window 0.5");
 }
 
 TEST_F(AudioFaults, EmptyAndMissingFilesAreRejectedByName) {

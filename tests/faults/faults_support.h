@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -335,6 +336,60 @@ inline int Wait(const Child& c) {
   int status = 0;
   ::waitpid(c.pid, &status, 0);
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+// A run of the binary with its peak resident memory (its own and that of anything it waited for).
+struct Measured {
+  int exit_code = -1;
+  std::string out, err;
+  long max_rss_mb = 0;
+  double seconds = 0;
+};
+
+// Runs the antispoof binary with `args` (shell words) under `timeout -s KILL seconds`, so that a
+// regression that blocks (a FIFO) or reads forever (/dev/zero) fails the test instead of hanging
+// the suite (exit 137), with `env` (VAR=value words) set. `dir` holds its output files.
+inline Measured RunMeasured(const std::string& args, const std::string& dir, int seconds = 120,
+                            const std::string& env = "") {
+  static int counter = 0;
+  const std::string out = dir + "/measured" + std::to_string(counter) + ".out";
+  const std::string err = dir + "/measured" + std::to_string(counter++) + ".err";
+  const std::string command = "exec env " + env + " timeout -s KILL " + std::to_string(seconds) + " " +
+                              Quote(testing::BinaryPath()) + " " + args + " >" + Quote(out) + " 2>" +
+                              Quote(err) + " </dev/null";
+  const auto start = std::chrono::steady_clock::now();
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    ::execl("/bin/sh", "sh", "-c", command.c_str(), static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  int status = 0;
+  struct rusage usage {};
+  ::wait4(pid, &status, 0, &usage);
+  Measured m;
+  m.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  m.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  m.out = Slurp(out);
+  m.err = Slurp(err);
+  m.max_rss_mb = usage.ru_maxrss / 1024;  // kB on Linux
+  return m;
+}
+
+// True when this test (and so the binary of its tree) is built with AddressSanitizer, whose shadow
+// memory cannot live under a `ulimit -v`.
+inline bool BuiltWithAddressSanitizer() {
+#if defined(__SANITIZE_ADDRESS__)
+  return true;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+  return true;
+#endif
+#endif
+  return false;
+}
+
+inline bool HasTool(const std::string& tool) {
+  return RunShell("command -v " + tool).exit_code == 0;
 }
 
 inline int CountLines(const std::string& path) {

@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <limits>
 #include <memory>
+#include <new>
 #include <string_view>
 
 #include "antispoof/common/error.h"
@@ -60,63 +61,61 @@ std::string SubName(int format) {
   }
 }
 
-// Opens for reading; Error naming the file and why it cannot be decoded.
-SndFilePtr OpenForRead(const std::string& path, SF_INFO* info) {
-  std::error_code ec;
-  fs::file_status status = fs::status(path, ec);
-  if (ec || !fs::exists(status)) Fail(Located(path, 0, "no such audio file"));
-  if (fs::is_directory(status)) Fail(Located(path, 0, "is a folder, not an audio file"));
-  uintmax_t size = fs::file_size(path, ec);
-  if (!ec && size == 0) Fail(Located(path, 0, "empty file (0 bytes), not audio"));
-  std::memset(info, 0, sizeof(*info));
-  SNDFILE* file = sf_open(path.c_str(), SFM_READ, info);
-  if (!file) {
-    std::string reason = sf_strerror(nullptr);
-    Fail(Located(path, 0, "cannot decode audio: " + reason +
-                              " (not a FLAC/WAV/OGG file, or corrupt)"));
-  }
-  return SndFilePtr(file);
-}
-
-// All interleaved samples of an open file as float (16-bit PCM as int16/32768 exactly).
-// `size_hint` (the encoded size in bytes) caps what a header's frame count may reserve up front.
+// All interleaved samples of an open file as float (16-bit PCM as int16/32768 exactly), or only its
+// first `max_frames` frames when max_frames >= 0 (the rest is never decoded). `size_hint` (the
+// encoded size in bytes) caps what a header's frame count may reserve up front. The truncation
+// check holds for what is read: fewer frames than min(header's count, max_frames) is an Error.
 std::vector<float> ReadInterleaved(const std::string& path, SNDFILE* file, const SF_INFO& info,
-                                   size_t size_hint) {
+                                   size_t size_hint, int64_t max_frames = -1) {
   const int channels = info.channels;
   const bool known_length = info.frames > 0 && info.frames < (int64_t{1} << 34);
+  const int64_t limit = max_frames >= 0 ? max_frames : std::numeric_limits<int64_t>::max();
   std::vector<float> data;
-  if (known_length) {
+  // The vector's growth, as an Error naming the file and the bytes asked for.
+  auto grow = [&](size_t samples, bool reserve) {
+    try {
+      reserve ? data.reserve(samples) : data.resize(samples);
+    } catch (const std::bad_alloc&) {
+      Fail(Located(path, 0, Format("out of memory holding its decoded audio (asked for %llu bytes for "
+                                   "%llu samples)", static_cast<unsigned long long>(samples * sizeof(float)),
+                                   static_cast<unsigned long long>(samples))));
+    }
+  };
+  if (known_length || max_frames >= 0) {
     // A header may claim any length: reserve no more than the encoded size could plausibly hold.
-    data.reserve(std::min(static_cast<size_t>(info.frames) * channels, size_hint + 4096));
+    const int64_t frames = known_length ? std::min<int64_t>(info.frames, limit) : limit;
+    grow(std::min(static_cast<size_t>(frames) * channels, size_hint + 4096), true);
   }
   const bool pcm16 = (info.format & SF_FORMAT_SUBMASK) == SF_FORMAT_PCM_16;
   // About 64k samples per read whatever the channel count (libsndfile allows up to 1024).
   const sf_count_t chunk_frames = std::max<sf_count_t>(1, (sf_count_t{1} << 16) / channels);
   std::vector<short> shorts;
   if (pcm16) shorts.resize(static_cast<size_t>(chunk_frames) * channels);
-  while (true) {
-    size_t offset = data.size();
-    data.resize(offset + static_cast<size_t>(chunk_frames) * channels);
+  int64_t frames = 0;
+  while (frames < limit) {
+    const sf_count_t want = static_cast<sf_count_t>(std::min<int64_t>(chunk_frames, limit - frames));
+    const size_t offset = data.size();
+    grow(offset + static_cast<size_t>(want) * channels, false);
     sf_count_t got;
     if (pcm16) {
-      got = sf_readf_short(file, shorts.data(), chunk_frames);
+      got = sf_readf_short(file, shorts.data(), want);
       for (sf_count_t i = 0; i < got * channels; ++i) {
         data[offset + i] = static_cast<float>(shorts[i]) / 32768.0f;
       }
     } else {
-      got = sf_readf_float(file, data.data() + offset, chunk_frames);
+      got = sf_readf_float(file, data.data() + offset, want);
     }
     if (got < 0) got = 0;
     data.resize(offset + static_cast<size_t>(got) * channels);
-    if (got < chunk_frames) break;
+    frames += got;
+    if (got < want) break;
   }
   int err = sf_error(file);
-  int64_t frames = static_cast<int64_t>(data.size()) / channels;
   if (err != SF_ERR_NO_ERROR) {
     Fail(Located(path, 0, Format("decoding failed after %lld samples: %s (corrupt or truncated)",
                                  static_cast<long long>(frames), sf_strerror(file))));
   }
-  if (known_length && frames < info.frames) {
+  if (known_length && frames < std::min<int64_t>(info.frames, limit)) {
     Fail(Located(path, 0, Format("truncated: decoded %lld of the %lld samples its header states",
                                  static_cast<long long>(frames),
                                  static_cast<long long>(info.frames))));
@@ -124,13 +123,53 @@ std::vector<float> ReadInterleaved(const std::string& path, SNDFILE* file, const
   return data;
 }
 
-// In-memory files for libsndfile's virtual I/O: a read-only view (decoding) and a growing buffer
-// (encoding, so that a written file can be put in place atomically). The callbacks below serve both.
-struct MemoryView {
-  std::string_view bytes;
+// The encoded bytes libsndfile decodes through its virtual I/O: a file read in place with pread (never
+// held whole) or a buffer in memory.
+struct EncodedBytes {
+  std::string_view memory;
+  const InputFile* file = nullptr;
   sf_count_t pos = 0;
+
+  sf_count_t size() const { return file ? static_cast<sf_count_t>(file->size()) : memory.size(); }
+  // Up to n bytes at `offset`; fewer only at the end.
+  size_t ReadAt(void* out, size_t n, sf_count_t offset) const {
+    if (offset < 0 || offset >= size()) return 0;
+    if (file) return file->ReadAt(out, n, static_cast<uint64_t>(offset));
+    n = std::min<size_t>(n, memory.size() - offset);
+    std::memcpy(out, memory.data() + offset, n);
+    return n;
+  }
+  std::string Bytes(sf_count_t offset, size_t n) const {
+    std::string out(n, '\0');
+    out.resize(ReadAt(out.data(), n, offset));
+    return out;
+  }
 };
 
+sf_count_t EncodedLength(void* user) { return static_cast<EncodedBytes*>(user)->size(); }
+
+sf_count_t EncodedSeek(sf_count_t offset, int whence, void* user) {
+  auto* e = static_cast<EncodedBytes*>(user);
+  sf_count_t base = whence == SEEK_SET ? 0 : whence == SEEK_CUR ? e->pos : e->size();
+  sf_count_t target = base + offset;
+  if (target < 0) return -1;
+  e->pos = target;
+  return e->pos;
+}
+
+sf_count_t EncodedRead(void* ptr, sf_count_t count, void* user) {
+  auto* e = static_cast<EncodedBytes*>(user);
+  if (count <= 0) return 0;
+  const size_t n = e->ReadAt(ptr, static_cast<size_t>(count), e->pos);
+  e->pos += static_cast<sf_count_t>(n);
+  return static_cast<sf_count_t>(n);
+}
+
+sf_count_t EncodedTell(void* user) { return static_cast<EncodedBytes*>(user)->pos; }
+
+sf_count_t NoWrite(const void*, sf_count_t, void*) { return 0; }
+
+// A growing buffer for encoding, so that a written file can be put in place atomically.
 struct MemoryFile {
   std::string bytes;
   sf_count_t pos = 0;
@@ -167,8 +206,6 @@ sf_count_t MemTell(void* user) {
   return static_cast<Memory*>(user)->pos;
 }
 
-sf_count_t ViewWrite(const void*, sf_count_t, void*) { return 0; }
-
 sf_count_t MemWrite(const void* ptr, sf_count_t count, void* user) {
   auto* m = static_cast<MemoryFile*>(user);
   if (static_cast<size_t>(m->pos + count) > m->bytes.size()) m->bytes.resize(m->pos + count);
@@ -183,94 +220,69 @@ SF_VIRTUAL_IO VirtualIo(sf_vio_write write) {
 }
 
 // libsndfile quietly shortens a WAV whose data chunk runs past the end of the file: a half-copied
-// file must not pass for a short recording.
-void CheckWavLength(std::string_view b, const std::string& path) {
-  if (b.size() < 12 || b.substr(0, 4) != "RIFF" || b.substr(8, 4) != "WAVE") return;
-  auto le32 = [&](size_t p) {
+// file must not pass for a short recording. Reads only the chunk headers before "data".
+void CheckWavLength(const EncodedBytes& b, const std::string& path) {
+  const std::string head = b.Bytes(0, 12);
+  if (head.size() < 12 || head.substr(0, 4) != "RIFF" || head.substr(8, 4) != "WAVE") return;
+  auto le32 = [](const std::string& s, size_t p) {
     uint32_t v = 0;
-    for (int i = 3; i >= 0; --i) v = (v << 8) | static_cast<unsigned char>(b[p + i]);
+    for (int i = 3; i >= 0; --i) v = (v << 8) | static_cast<unsigned char>(s[p + i]);
     return v;
   };
-  size_t pos = 12;
-  while (pos + 8 <= b.size()) {
-    const uint32_t size = le32(pos + 4);
-    if (b.substr(pos, 4) == "data") {
-      const size_t held = b.size() - pos - 8;
+  const sf_count_t total = b.size();
+  sf_count_t pos = 12;
+  for (int chunk = 0; chunk < 4096 && pos + 8 <= total; ++chunk) {  // a bounded walk
+    const std::string header = b.Bytes(pos, 8);
+    if (header.size() < 8) return;
+    const uint32_t size = le32(header, 4);
+    if (header.substr(0, 4) == "data") {
+      const sf_count_t held = total - pos - 8;
       // 0 and 0xFFFFFFFF: the size of a stream that was never finalised (unknown).
       if (size != 0 && size != 0xFFFFFFFFu && size > held) {
         Fail(Located(path, 0, Format("truncated: its WAV header declares %u bytes of audio, the file "
-                                     "holds %zu", size, held)));
+                                     "holds %lld", size, static_cast<long long>(held))));
       }
       return;
     }
-    pos += 8 + static_cast<size_t>(size) + (size & 1);
+    pos += 8 + static_cast<sf_count_t>(size) + (size & 1);
   }
 }
 
-}  // namespace
+SF_VIRTUAL_IO EncodedIo() { return {EncodedLength, EncodedSeek, EncodedRead, NoWrite, EncodedTell}; }
 
-AudioInfo ProbeAudio(const std::string& path) {
-  SF_INFO info;
-  SndFilePtr file = OpenForRead(path, &info);
-  AudioInfo out;
-  out.frames = info.frames;
-  out.sample_rate = info.samplerate;
-  out.channels = info.channels;
-  out.format = MajorName(info.format) + " " + SubName(info.format);
-  return out;
-}
-
-AudioInfo ProbeAudio(std::string_view bytes, const std::string& path) {
-  if (bytes.empty()) Fail(Located(path, 0, "empty file (0 bytes), not audio"));
-  CheckWavLength(bytes, path);
-  MemoryView view{bytes, 0};
-  SF_VIRTUAL_IO vio = VirtualIo<MemoryView>(ViewWrite);
-  SF_INFO info;
-  std::memset(&info, 0, sizeof(info));
-  SndFilePtr file(sf_open_virtual(&vio, SFM_READ, &info, &view));
-  if (!file) {
-    Fail(Located(path, 0, std::string("cannot decode audio: ") + sf_strerror(nullptr) +
-                              " (not a FLAC/WAV/OGG file, or corrupt)"));
-  }
-  AudioInfo out;
-  out.frames = info.frames > 0 && info.frames < (int64_t{1} << 40) ? info.frames : 0;
-  out.sample_rate = info.samplerate;
-  out.channels = info.channels;
-  out.format = MajorName(info.format) + " " + SubName(info.format);
-  return out;
-}
-
-std::vector<float> DecodeAudio(std::string_view bytes, const std::string& path,
-                               const DecodeOptions& options) {
-  if (bytes.empty()) Fail(Located(path, 0, "empty file (0 bytes), not audio"));
-  CheckWavLength(bytes, path);
-  MemoryView view{bytes, 0};
-  SF_VIRTUAL_IO vio = VirtualIo<MemoryView>(ViewWrite);
-  SF_INFO info;
-  std::memset(&info, 0, sizeof(info));
-  SndFilePtr file(sf_open_virtual(&vio, SFM_READ, &info, &view));
+// Opens the encoded bytes for decoding; Error naming the file when libsndfile cannot parse them.
+SndFilePtr OpenEncoded(EncodedBytes& bytes, const std::string& path, SF_INFO* info) {
+  if (bytes.size() == 0) Fail(Located(path, 0, "empty file (0 bytes), not audio"));
+  SF_VIRTUAL_IO vio = EncodedIo();
+  std::memset(info, 0, sizeof(*info));
+  SndFilePtr file(sf_open_virtual(&vio, SFM_READ, info, &bytes));
   if (!file) {
     std::string reason = sf_strerror(nullptr);
     Fail(Located(path, 0, "cannot decode audio: " + reason +
                               " (not a FLAC/WAV/OGG file, or corrupt)"));
   }
-  if (info.channels <= 0) Fail(Located(path, 0, "no audio channels"));
-  if (info.channels > 1 && !options.mixdown) {
-    std::string what = info.channels == 2 ? "stereo (2 channels)"
-                                          : Format("%d channels", info.channels);
-    Fail(Located(path, 0, what + "; expected mono: use --mixdown to average the channels"));
-  }
-  if (info.samplerate != options.sample_rate && !options.resample) {
-    Fail(Located(path, 0, Format("sample rate %d Hz, expected %d Hz: use --resample to convert",
-                                 info.samplerate, options.sample_rate)));
-  }
-  if (info.samplerate < kMinSampleRate || info.samplerate > kMaxSampleRate) {
-    Fail(Located(path, 0, Format("sample rate %d Hz is outside the %d-%d Hz antispoof reads "
-                                 "(corrupt header?)", info.samplerate, kMinSampleRate,
-                                 kMaxSampleRate)));
-  }
-  std::vector<float> data = ReadInterleaved(path, file.get(), info, bytes.size());
-  file.reset();
+  return file;
+}
+
+// Frames of the file (at its rate) that the first `head` output samples need; all of them when head
+// is 0. With resampling, one second more than the ratio asks, so that the filter's end-of-input flush
+// stays beyond the samples kept.
+int64_t FramesNeeded(int64_t head, int file_rate, int rate) {
+  if (head <= 0) return -1;
+  if (file_rate == rate) return head;
+  return static_cast<int64_t>(std::ceil(static_cast<double>(head) * file_rate / rate)) + file_rate;
+}
+
+[[noreturn]] void FailTooLong(const std::string& path, const std::string& length, double max_seconds) {
+  Fail(Located(path, 0, Format("%s of audio is longer than the %s s antispoof reads of one file whole "
+                               "(raise --max-audio-seconds to read it)", length.c_str(),
+                               ShortestDouble(max_seconds).c_str())));
+}
+
+// Decoded interleaved samples -> checked mono samples at options.sample_rate (the first `head` of
+// them when head > 0).
+std::vector<float> Finish(std::vector<float> data, const SF_INFO& info, const std::string& path,
+                          const DecodeOptions& options, int64_t head) {
   const int channels = info.channels;
   const size_t frames = data.size() / channels;
   if (frames == 0) Fail(Located(path, 0, "no samples (empty audio)"));
@@ -299,15 +311,125 @@ std::vector<float> DecodeAudio(std::string_view bytes, const std::string& path,
       }
     }
   }
+  if (head > 0 && static_cast<int64_t>(data.size()) > head) data.resize(static_cast<size_t>(head));
   return data;
 }
 
-std::vector<float> LoadAudio(const std::string& path, const DecodeOptions& options) {
+// The decoder behind LoadAudio, LoadAudioHead and DecodeAudio: `head` > 0 keeps (and decodes) only
+// what the first `head` output samples need.
+std::vector<float> Decode(EncodedBytes& bytes, const std::string& path, const DecodeOptions& options,
+                          int64_t head) {
+  CheckWavLength(bytes, path);
+  SF_INFO info;
+  SndFilePtr file = OpenEncoded(bytes, path, &info);
+  if (info.channels <= 0) Fail(Located(path, 0, "no audio channels"));
+  if (info.channels > 1 && !options.mixdown) {
+    std::string what = info.channels == 2 ? "stereo (2 channels)"
+                                          : Format("%d channels", info.channels);
+    Fail(Located(path, 0, what + "; expected mono: use --mixdown to average the channels"));
+  }
+  if (info.samplerate != options.sample_rate && !options.resample) {
+    Fail(Located(path, 0, Format("sample rate %d Hz, expected %d Hz: use --resample to convert",
+                                 info.samplerate, options.sample_rate)));
+  }
+  if (info.samplerate < kMinSampleRate || info.samplerate > kMaxSampleRate) {
+    Fail(Located(path, 0, Format("sample rate %d Hz is outside the %d-%d Hz antispoof reads "
+                                 "(corrupt header?)", info.samplerate, kMinSampleRate,
+                                 kMaxSampleRate)));
+  }
+  int64_t max_frames = FramesNeeded(head, info.samplerate, options.sample_rate);
+  int64_t cap_frames = -1;  // options.max_seconds at the file's rate; checked when the whole file is read
+  if (head <= 0 && options.max_seconds > 0) {
+    cap_frames = static_cast<int64_t>(std::floor(options.max_seconds * info.samplerate));
+    const bool known_length = info.frames > 0 && info.frames < (int64_t{1} << 34);
+    if (known_length && info.frames > cap_frames) {
+      FailTooLong(path, ShortestDouble(static_cast<double>(info.frames) / info.samplerate) + " s",
+                  options.max_seconds);
+    }
+    max_frames = cap_frames + 1;  // a header without a length: stop one frame past the limit
+  }
+  std::vector<float> data = ReadInterleaved(path, file.get(), info, bytes.size(), max_frames);
+  file.reset();
+  if (cap_frames >= 0 && static_cast<int64_t>(data.size() / info.channels) > cap_frames) {
+    FailTooLong(path, "more than " + ShortestDouble(options.max_seconds) + " s", options.max_seconds);
+  }
+  return Finish(std::move(data), info, path, options, head);
+}
+
+// The messages for what is not an audio file at all (InputFile refuses FIFOs, devices and sockets).
+void CheckAudioPath(const std::string& path) {
   std::error_code ec;
   fs::file_status status = fs::status(path, ec);
   if (ec || !fs::exists(status)) Fail(Located(path, 0, "no such audio file"));
   if (fs::is_directory(status)) Fail(Located(path, 0, "is a folder, not an audio file"));
-  return DecodeAudio(ReadFile(path), path, options);
+}
+
+void CheckHead(int64_t samples) {
+  if (samples <= 0) Fail(Format("LoadAudioHead: the number of samples must be positive, got %lld",
+                                static_cast<long long>(samples)));
+}
+
+}  // namespace
+
+AudioInfo ProbeAudio(const std::string& path) {
+  CheckAudioPath(path);
+  InputFile input(path);
+  EncodedBytes bytes;
+  bytes.file = &input;
+  SF_INFO info;
+  SndFilePtr file = OpenEncoded(bytes, path, &info);
+  AudioInfo out;
+  out.frames = info.frames;
+  out.sample_rate = info.samplerate;
+  out.channels = info.channels;
+  out.format = MajorName(info.format) + " " + SubName(info.format);
+  return out;
+}
+
+AudioInfo ProbeAudio(std::string_view bytes, const std::string& path) {
+  EncodedBytes encoded;
+  encoded.memory = bytes;
+  CheckWavLength(encoded, path);
+  SF_INFO info;
+  SndFilePtr file = OpenEncoded(encoded, path, &info);
+  AudioInfo out;
+  out.frames = info.frames > 0 && info.frames < (int64_t{1} << 40) ? info.frames : 0;
+  out.sample_rate = info.samplerate;
+  out.channels = info.channels;
+  out.format = MajorName(info.format) + " " + SubName(info.format);
+  return out;
+}
+
+std::vector<float> DecodeAudio(std::string_view bytes, const std::string& path,
+                               const DecodeOptions& options) {
+  EncodedBytes encoded;
+  encoded.memory = bytes;
+  return Decode(encoded, path, options, 0);
+}
+
+std::vector<float> DecodeAudioHead(std::string_view bytes, const std::string& path, int64_t samples,
+                                   const DecodeOptions& options) {
+  CheckHead(samples);
+  EncodedBytes encoded;
+  encoded.memory = bytes;
+  return Decode(encoded, path, options, samples);
+}
+
+std::vector<float> LoadAudio(const std::string& path, const DecodeOptions& options) {
+  CheckAudioPath(path);
+  InputFile input(path);
+  EncodedBytes bytes;
+  bytes.file = &input;
+  return Decode(bytes, path, options, 0);
+}
+
+std::vector<float> LoadAudioHead(const std::string& path, int64_t samples, const DecodeOptions& options) {
+  CheckHead(samples);
+  CheckAudioPath(path);
+  InputFile input(path);
+  EncodedBytes bytes;
+  bytes.file = &input;
+  return Decode(bytes, path, options, samples);
 }
 
 void FitLength(const float* samples, int64_t n, int64_t nb_samp, float* out) {

@@ -12,6 +12,11 @@ struct DecodeOptions {
   bool mixdown = false;     // average all channels instead of rejecting multi-channel files
   bool resample = false;    // convert other sample rates to `sample_rate` instead of rejecting them
   int sample_rate = 16000;  // Hz, the rate every file must have (or is resampled to)
+  // The longest recording LoadAudio/DecodeAudio read whole, in seconds (0: no limit). A longer one is
+  // an Error naming the file and the limit (score's --max-audio-seconds), from its header before
+  // anything is decoded, or for a header without a length as soon as decoding passes the limit.
+  // LoadAudioHead reads a bounded prefix and ignores it.
+  double max_seconds = 0;
 };
 
 struct AudioInfo {
@@ -34,12 +39,26 @@ AudioInfo ProbeAudio(std::string_view bytes, const std::string& path);
 // corrupt), zero samples, a truncated file (fewer samples than the header states), a NaN or
 // infinite sample, more than one channel unless mixdown, another sample rate unless resample.
 // A file's sample rate must also lie in [kMinSampleRate, kMaxSampleRate] (a corrupt header
-// could otherwise ask the resampler for an unbounded output).
+// could otherwise ask the resampler for an unbounded output). Only a regular file is opened (a FIFO,
+// /dev/zero or a socket is an Error, refused before opening); the file is decoded in place, never
+// held whole; memory that cannot be had is an Error naming the file and the bytes asked for.
 std::vector<float> LoadAudio(const std::string& path, const DecodeOptions& options = {});
 
-// LoadAudio's decoder on the bytes of a file held in memory; `path` names it in messages.
+// The first `samples` samples of the file at options.sample_rate (fewer when it is shorter), decoding
+// no more of it than they need: memory and time do not depend on the file's length (a FLAC of hours
+// of silence costs what a short one does). Without resampling they equal the first `samples` of
+// LoadAudio's exactly; with it, the file is decoded one second beyond what the ratio needs so that
+// the resampler's end does not reach the samples kept. The checks (truncation, finite samples) hold
+// for what is read: a file cut or holding a NaN after what is read is not an error. Error when
+// samples <= 0.
+std::vector<float> LoadAudioHead(const std::string& path, int64_t samples, const DecodeOptions& options = {});
+
+// LoadAudio's and LoadAudioHead's decoder on the bytes of a file held in memory; `path` names it in
+// messages.
 std::vector<float> DecodeAudio(std::string_view bytes, const std::string& path,
                                const DecodeOptions& options = {});
+std::vector<float> DecodeAudioHead(std::string_view bytes, const std::string& path, int64_t samples,
+                                   const DecodeOptions& options = {});
 
 inline constexpr int kMinSampleRate = 1000;
 inline constexpr int kMaxSampleRate = 768000;

@@ -30,6 +30,7 @@ class PcmStreamReader {
   // of bytes) or before the size a WAV data chunk declares.
   int64_t Read(float* out, int64_t max_samples);
   bool is_wav() const { return is_wav_; }
+  const std::string& name() const { return name_; }
 
  private:
   size_t ReadBytes(char* buffer, size_t size);  // pending header bytes first, then the source

@@ -134,7 +134,8 @@ BatchLoader::Slot BatchLoader::MakeBatch(int64_t index) const {
     for (int64_t i = 0; i < count; ++i) {
       const int64_t position = start + i;
       const Item& item = items_[order_[position]];
-      std::vector<float> samples = audio::LoadAudio(item.path, options_.decode);
+      // Only the first nb_samp samples are used (the reference rule), so only they are decoded.
+      std::vector<float> samples = audio::LoadAudioHead(item.path, nb, options_.decode);
       float* row = audio + i * nb;
       if (options_.transform) {
         std::vector<float> fitted = audio::FitLength(samples, nb);
@@ -151,6 +152,7 @@ BatchLoader::Slot BatchLoader::MakeBatch(int64_t index) const {
       }
       labels[i] = item.label;
       b.utts.push_back(item.utt);
+      b.paths.push_back(item.path);
       b.attacks.push_back(item.attack);
     }
   } catch (...) {

@@ -24,6 +24,7 @@ struct Batch {
   torch::Tensor labels;  // [B] int64: 1 = bona fide, 0 = spoof, -1 = unknown
   std::vector<std::string> utts;
   std::vector<std::string> attacks;
+  std::vector<std::string> paths;  // the audio files, for messages
   int64_t index = 0;     // position of the batch in this rank's epoch
 };
 
@@ -54,6 +55,8 @@ struct LoaderOptions {
 // and an unbiased bounded draw (no implementation-defined distributions), Fisher-Yates.
 std::vector<int64_t> EpochPermutation(int64_t n, uint64_t seed, int64_t epoch);
 
+// Each item's audio is decoded only as far as its first nb_samp samples (audio::LoadAudioHead): memory
+// per item does not depend on the file's length.
 // Usage: loader.StartEpoch(e); while (auto batch = loader.Next()) {...}
 // Batches come in order and their contents depend only on (items, options without
 // num_workers/prefetch, epoch). A decoding failure is rethrown (as antispoof::Error naming the

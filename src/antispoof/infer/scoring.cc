@@ -1,6 +1,7 @@
 #include "antispoof/infer/scoring.h"
 
 #include <algorithm>
+#include <cmath>
 #include <filesystem>
 
 #include "antispoof/common/error.h"
@@ -37,6 +38,13 @@ double WeightedLoss(const std::vector<ScoredItem>& items, const std::array<doubl
   return weight_sum > 0 ? loss_sum / weight_sum : std::nan("");
 }
 
+void CheckFiniteOutput(double value, const std::string& source, const std::string& output) {
+  if (std::isfinite(value)) return;
+  FailAt(source, 0, Format("the model's %s is %s, not a score; nothing is written for it (audio far outside "
+                           "[-1, 1], or weights that overflow?)", output.c_str(),
+                           std::isnan(value) ? "NaN" : value > 0 ? "+infinity" : "-infinity"));
+}
+
 ScoringResult ScoreWithLoader(model::CountermeasureImpl& model, data::BatchLoader& loader,
                               const torch::Device& device, const std::string& label,
                               const std::array<double, 2>& class_weights) {
@@ -54,6 +62,11 @@ ScoringResult ScoreWithLoader(model::CountermeasureImpl& model, data::BatchLoade
     auto l = lp.accessor<double, 2>();
     auto labels = batch->labels.accessor<int64_t, 1>();
     for (int64_t i = 0; i < out.size(0); ++i) {
+      const std::string& path = batch->paths[i];
+      CheckFiniteOutput(a[i][1], path, "bona fide output");
+      CheckFiniteOutput(a[i][0], path, "spoof output");
+      CheckFiniteOutput(l[i][0], path, "log-probability of spoof");
+      CheckFiniteOutput(l[i][1], path, "log-probability of bona fide");
       data::Item source;
       source.utt = batch->utts[i];
       source.attack = batch->attacks[i];

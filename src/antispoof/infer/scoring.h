@@ -42,8 +42,14 @@ ScoredItem MakeScoredItem(const data::Item& item, double spoof_output, double bo
 // (the training loss); NaN when none is labelled.
 double WeightedLoss(const std::vector<ScoredItem>& items, const std::array<double, 2>& class_weights);
 
+// Error "SOURCE: the model's OUTPUT is nan ..." when `value` is NaN or infinite: a non-finite
+// score is never a result (it would print as nan, or null in JSON, and decide "spoof"). `source`
+// names the input (the audio file; a window of a stream), `output` the value ("bona fide output").
+void CheckFiniteOutput(double value, const std::string& source, const std::string& output);
+
 // Runs the model in eval mode over one epoch of the loader (a progress bar named `label` on
-// stderr). The model must already be on `device`.
+// stderr). The model must already be on `device`. Every output is checked (CheckFiniteOutput, naming
+// the file) before it becomes a result.
 ScoringResult ScoreWithLoader(model::CountermeasureImpl& model, data::BatchLoader& loader,
                               const torch::Device& device, const std::string& label,
                               const std::array<double, 2>& class_weights = {0.1, 0.9});
@@ -55,6 +61,7 @@ std::vector<metrics::ScoreRecord> ToScoreRecords(const std::vector<ScoredItem>& 
 double Accuracy(const std::vector<ScoredItem>& items);
 
 // The config's model with the weights of `checkpoint` (any .pth with its reference keys), on `device`.
+// Error naming the checkpoint and the tensor when a weight is not finite (model::LoadStateDict).
 model::Countermeasure LoadModel(const ModelConfig& config, const std::string& checkpoint,
                                 const torch::Device& device);
 

@@ -8,6 +8,7 @@
 #include "antispoof/common/error.h"
 #include "antispoof/common/progress.h"
 #include "antispoof/common/strings.h"
+#include "antispoof/infer/scoring.h"
 
 namespace antispoof::infer {
 namespace {
@@ -122,9 +123,16 @@ std::vector<WindowedItem> ScoreItemsWindowed(model::CountermeasureImpl& model, c
   }
   batch.Flush();
   bar.Finish();
-  for (WindowedItem& item : out) {
+  const double rate = model.config().sample_rate;
+  for (size_t i = 0; i < out.size(); ++i) {
+    WindowedItem& item = out[i];
     std::vector<double> scores;
-    for (const WindowScore& w : item.windows) scores.push_back(w.score);
+    for (const WindowScore& w : item.windows) {
+      CheckFiniteOutput(w.score, o.items[i].path,
+                        Format("bona fide output for the window %s-%s s", ShortestDouble(w.window.start / rate).c_str(),
+                               ShortestDouble(w.window.end / rate).c_str()));
+      scores.push_back(w.score);
+    }
     item.score = AggregateScores(scores, o.aggregate);
   }
   return out;
@@ -139,6 +147,11 @@ StreamSummary ScoreStream(model::CountermeasureImpl& model, audio::PcmStreamRead
   StreamSummary summary;
   auto emit = [&](Clock::time_point read_at) {
     const double score = ScoreWindowBatch(model, windower.Samples().data(), 1, spec.window)[0];
+    const double rate = model.config().sample_rate;
+    CheckFiniteOutput(score, reader.name(),
+                      Format("bona fide output for the window %s-%s s",
+                             ShortestDouble(windower.Current().start / rate).c_str(),
+                             ShortestDouble(windower.Current().end / rate).c_str()));
     on_window(windower.Current(), score);
     summary.latency_ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - read_at).count());
   };

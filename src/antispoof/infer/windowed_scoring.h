@@ -56,8 +56,10 @@ struct WindowedOptions {
 
 // Decodes each item (the next one in the background while the model runs), cuts it into the
 // windows of PlanWindows, scores all windows in batches of batch_size, and aggregates each item's
-// window scores. Progress on stderr. Error naming the file for audio that cannot be decoded, and
-// naming --window for a window the model cannot take.
+// window scores. Progress on stderr. Error naming the file for audio that cannot be decoded or is
+// longer than options.decode.max_seconds (each file is held whole while its windows are cut), for a
+// window whose score is not finite (before anything is returned), and naming --window for a window
+// the model cannot take.
 std::vector<WindowedItem> ScoreItemsWindowed(model::CountermeasureImpl& model, const WindowedOptions& options);
 
 struct StreamSummary {
@@ -69,7 +71,8 @@ struct StreamSummary {
 // samples), and as soon as a window of the plan is complete scores it alone ([1, window]) and calls
 // on_window(window, score) (which prints it). At the end of the stream the plan's last window (aligned
 // to the end, or the tiled window of a stream shorter than one window) comes from the samples held.
-// The windows and scores are those ScoreItemsWindowed gives the same audio.
+// The windows and scores are those ScoreItemsWindowed gives the same audio. A non-finite window score
+// is an Error naming the stream and the window, raised before on_window sees it.
 StreamSummary ScoreStream(model::CountermeasureImpl& model, audio::PcmStreamReader& reader, const WindowSpec& spec,
                           const std::function<void(const Window& window, double score)>& on_window);
 

@@ -14,8 +14,9 @@ namespace antispoof::model {
 pth::StateDict StateDictOf(torch::nn::Module& model);
 
 // Copies every entry into the model. Any missing, unexpected or mis-shaped key is an Error that
-// lists them all by name (with both shapes), prefixed with `source` (the file). Nothing is
-// copied unless everything matches.
+// lists them all by name (with both shapes), prefixed with `source` (the file); so is a tensor holding
+// a NaN or an infinity (the first such one in the file's order, with the count and the first element).
+// Nothing is copied unless everything matches.
 void LoadStateDict(torch::nn::Module& model, const pth::StateDict& state, const std::string& source);
 
 // Reads a .pth file (zip or legacy format, ours or PyTorch's) into the model.

@@ -244,7 +244,7 @@ Checkpoint ReadCheckpointBytes(std::string_view bytes, const std::string& path) 
 Checkpoint ReadCheckpoint(const std::string& path) {
   std::error_code ec;
   if (std::filesystem::is_directory(path, ec)) FailAt(path, 0, "is a folder, not a checkpoint file");
-  return ReadCheckpointBytes(ReadFile(path), path);
+  return ReadCheckpointBytes(ReadFile(path, kCheckpointLimit), path);
 }
 
 StateDict ReadStateDict(const std::string& path) { return ReadCheckpoint(path).tensors; }
