@@ -274,9 +274,9 @@ int64_t FramesNeeded(int64_t head, int file_rate, int rate) {
 }
 
 [[noreturn]] void FailTooLong(const std::string& path, const std::string& length, double max_seconds) {
-  Fail(Located(path, 0, Format("%s of audio is longer than the %s s antispoof reads of one file whole "
-                               "(raise --max-audio-seconds to read it)", length.c_str(),
-                               ShortestDouble(max_seconds).c_str())));
+  throw AudioTooLong(Located(path, 0, Format("%s of audio is longer than the %s s antispoof reads of one file "
+                                             "whole (raise --max-audio-seconds to read it)", length.c_str(),
+                                             ShortestDouble(max_seconds).c_str())));
 }
 
 // Decoded interleaved samples -> checked mono samples at options.sample_rate (the first `head` of

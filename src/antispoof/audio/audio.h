@@ -6,7 +6,15 @@
 #include <string_view>
 #include <vector>
 
+#include "antispoof/common/error.h"
+
 namespace antispoof::audio {
+
+// The Error for a recording longer than DecodeOptions::max_seconds (a service answers it with 413).
+class AudioTooLong : public Error {
+ public:
+  using Error::Error;
+};
 
 struct DecodeOptions {
   bool mixdown = false;     // average all channels instead of rejecting multi-channel files

@@ -101,7 +101,7 @@ nlohmann::json ScoreResponse(const ScoreRequest& request, const ModelRows& rows,
     j["segments"] = segments;
   }
   j["model"] = context.model_name;
-  j["duration_s"] = seconds(rows.samples);
+  j["duration_s"] = rows.samples >= 0 ? nlohmann::json(seconds(rows.samples)) : nlohmann::json(nullptr);
   j["latency_ms"] = context.latency_ms;
   return j;
 }

@@ -41,7 +41,7 @@ struct ModelRows {
   int64_t count = 0;
   int64_t window = 0;
   std::vector<infer::Window> windows;  // with windows: where each row lies in the recording
-  int64_t samples = 0;                 // the recording's length at the model's rate
+  int64_t samples = 0;                 // the recording's length at the model's rate; -1 when unknown
 };
 // The reference rule gives one row of nb_samp samples (cut or tiled); windows give PlanWindows'.
 ModelRows RowsForRequest(const std::vector<float>& samples, const ScoreRequest& request, const ModelConfig& model);
@@ -52,7 +52,8 @@ struct ResponseContext {
   int sample_rate = 16000;
   double latency_ms = 0;
 };
-// {score, llr?, decision?, windows?, segments?, model, duration_s, latency_ms}: score is the model's
+// {score, llr?, decision?, windows?, segments?, model, duration_s, latency_ms}  (duration_s null when
+// rows.samples < 0): score is the model's
 // bona fide output (higher = more bona fide; the aggregate of the window scores with windows). Error
 // when a score is not finite (nothing is answered but the error).
 nlohmann::json ScoreResponse(const ScoreRequest& request, const ModelRows& rows, const std::vector<double>& scores,

@@ -183,7 +183,10 @@ class ScoringServer::Impl {
     batcher_.Arriving();  // queued requests may wait for this one while it is decoded
     try {
       request = ParseScoreRequest(Params(req), config);
-      rows = RowsForRequest(Decode(body, request), request, config);
+      int64_t recording_samples = -1;
+      const std::vector<float> samples = Decode(body, request, recording_samples);
+      rows = RowsForRequest(samples, request, config);
+      rows.samples = recording_samples;
     } catch (...) {
       batcher_.Abandoned();
       throw;
@@ -206,20 +209,35 @@ class ScoringServer::Impl {
     }
   }
 
-  // The body's audio at the model's rate; 413 for audio over --max-audio-seconds, judged from the
-  // header before anything is decoded.
-  std::vector<float> Decode(const std::string& body, const ScoreRequest& request) const {
+  // The samples the model needs of the body's audio, at the model's rate: the first nb_samp for the
+  // reference rule (decoding no more, whatever the length), the whole recording for windows. 413 for
+  // audio over --max-audio-seconds: from the header when it states the length, else once decoding
+  // passes the limit.
+  // `recording_samples` gets the recording's length at the model's rate (-1 when the header does not
+  // state it and only a head was decoded).
+  std::vector<float> Decode(const std::string& body, const ScoreRequest& request, int64_t& recording_samples) const {
     if (body.empty()) throw HttpError(400, std::string(kBodyName) + ": empty; POST the bytes of one audio file");
     const audio::AudioInfo info = audio::ProbeAudio(body, kBodyName);
-    // A compressed stream of unstated length could decode to hours; a WAV's length is bounded by the body.
-    if (info.frames <= 0 && info.format.rfind("WAV", 0) != 0)
-      throw HttpError(413, std::string(kBodyName) + ": its header does not state the audio's length (" + info.format +
-                               "); send it as WAV or with a length in its header");
     const double seconds = static_cast<double>(info.frames) / std::max(1, info.sample_rate);
     if (seconds > options_.max_audio_seconds)
       throw HttpError(413, Format("%s: %s s of audio, more than the --max-audio-seconds limit of %s s", kBodyName,
                                   ShortestDouble(seconds).c_str(), ShortestDouble(options_.max_audio_seconds).c_str()));
-    return audio::DecodeAudio(body, kBodyName, request.decode);
+    audio::DecodeOptions decode = request.decode;
+    decode.max_seconds = options_.max_audio_seconds;
+    try {
+      if (request.windowed) {
+        std::vector<float> samples = audio::DecodeAudio(body, kBodyName, decode);
+        recording_samples = static_cast<int64_t>(samples.size());
+        return samples;
+      }
+      std::vector<float> head = audio::DecodeAudioHead(body, kBodyName, model_->config().nb_samp, decode);
+      recording_samples = info.frames > 0 ? std::llround(static_cast<double>(info.frames) * decode.sample_rate /
+                                                         std::max(1, info.sample_rate))
+                                          : -1;
+      return head;
+    } catch (const audio::AudioTooLong& e) {
+      throw HttpError(413, e.what());
+    }
   }
 
   ScoringServer& owner_;
