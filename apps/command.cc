@@ -20,6 +20,14 @@ void AddAudioInputFlags(CLI::App& sub, audio::DecodeOptions& decode, bool& skip_
                "Resample other rates to the model's rate instead of rejecting them");
 }
 
+CLI::Option* AddKeyFlag(CLI::App& sub, std::vector<KeyFlag>& flags, const std::string& flag,
+                        const std::string& key, const std::string& help) {
+  std::vector<KeyFlag>* out = &flags;
+  return sub.add_option_function<std::string>(
+      flag, [out, flag, key](const std::string& value) { out->push_back({flag, key, value}); },
+      help + " (config key " + key + ")");
+}
+
 const std::string& CommandLine() { return MutableCommandLine(); }
 
 void SetCommandLine(int argc, char** argv) {

@@ -8,6 +8,7 @@
 #include <CLI/CLI.hpp>
 
 #include "antispoof/audio/audio.h"
+#include "antispoof/config/key_flags.h"
 
 namespace antispoof::cli {
 
@@ -27,6 +28,11 @@ std::vector<CommandSpec>& Registry();
 // --skip-missing, --mixdown, --resample: how commands that read many audio files treat missing,
 // multi-channel and other-rate files (errors by default).
 void AddAudioInputFlags(CLI::App& sub, audio::DecodeOptions& decode, bool& skip_missing);
+
+// A flag that sets config key `key` (its help says so): its value, as typed, is appended to `flags`
+// and applied later with ApplyKeyFlags, under the key's own rules. `flags` must outlive the parse.
+CLI::Option* AddKeyFlag(CLI::App& sub, std::vector<KeyFlag>& flags, const std::string& flag,
+                        const std::string& key, const std::string& help);
 
 // The process's command line, shell-quoted (saved beside every result).
 const std::string& CommandLine();

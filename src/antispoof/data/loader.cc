@@ -6,6 +6,7 @@
 
 #include "antispoof/common/error.h"
 #include "antispoof/common/hash.h"
+#include "antispoof/common/process.h"
 #include "antispoof/common/strings.h"
 
 namespace antispoof::data {
@@ -39,6 +40,7 @@ BatchLoader::BatchLoader(std::vector<Item> items, LoaderOptions options)
   if (o.batch_size <= 0) Fail(Format("batch size must be positive, got %lld", (long long)o.batch_size));
   if (o.nb_samp <= 0) Fail(Format("nb_samp must be positive, got %lld", (long long)o.nb_samp));
   if (o.num_workers < 0) Fail(Format("num_workers must be >= 0, got %d", o.num_workers));
+  if (o.num_workers > 0) options_.num_workers = BoundedThreads(o.num_workers, "audio loader workers (num_workers)");
   if (o.prefetch < 1) Fail(Format("prefetch must be >= 1, got %d", o.prefetch));
   if (o.world_size < 1 || o.rank < 0 || o.rank >= o.world_size) {
     Fail(Format("rank %d is outside a world of size %d", o.rank, o.world_size));

@@ -8,6 +8,11 @@
 #include <torch/csrc/distributed/c10d/ProcessGroupNCCL.hpp>
 #endif
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
@@ -60,6 +65,32 @@ std::string WorkError(const DistOptions& o, const std::string& what, const std::
       "rank %d of %d: %s failed: %s (another rank stopped, or did not answer within "
       "--dist-timeout %g s)",
       o.rank, o.world_size, what.c_str(), cause.c_str(), o.timeout_s);
+}
+
+// The init file of a fresh rendezvous: rank 0 creates it (an existing one is refused), the other ranks
+// wait (at most the timeout) until it exists.
+void PrepareInitFile(const DistOptions& o) {
+  const std::string& path = o.init_file;
+  if (o.rank == 0) {
+    const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    if (fd < 0 && errno == EEXIST)
+      Fail(Format("rank 0 of %d: --dist-init-file %s already exists (left by an earlier or failed run, or another "
+                  "file): a rendezvous needs a new file; remove it or name another",
+                  o.world_size, path.c_str()));
+    if (fd < 0)
+      Fail(Format("rank 0 of %d: cannot create --dist-init-file %s: %s", o.world_size, path.c_str(),
+                  std::strerror(errno)));
+    ::close(fd);
+    return;
+  }
+  const auto until = std::chrono::steady_clock::now() + std::chrono::duration<double>(o.timeout_s);
+  struct stat st;
+  while (::stat(path.c_str(), &st) != 0) {
+    if (std::chrono::steady_clock::now() > until)
+      Fail(Format("rank %d of %d: rank 0 did not create --dist-init-file %s within --dist-timeout %g s", o.rank,
+                  o.world_size, path.c_str(), o.timeout_s));
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
 }
 
 }  // namespace
@@ -170,6 +201,7 @@ std::unique_ptr<Distributed> Distributed::Create(const DistOptions& in,
       o.init_file.empty() ? Format("%s:%d", o.master_addr.c_str(), o.master_port) : o.init_file;
   try {
     if (!o.init_file.empty()) {
+      PrepareInitFile(o);
       impl->store = c10::make_intrusive<c10d::FileStore>(o.init_file, o.world_size);
       impl->store->setTimeout(timeout);
     } else {
@@ -212,8 +244,9 @@ std::unique_ptr<Distributed> Distributed::Create(const DistOptions& in,
   } catch (const std::exception& e) {
     Fail(Format(
         "rank %d of %d: joining the process group at %s failed: %s (every rank must start within "
-        "--dist-timeout %g s and reach that address)",
-        o.rank, o.world_size, rendezvous.c_str(), e.what(), o.timeout_s));
+        "--dist-timeout %g s and reach that address%s)",
+        o.rank, o.world_size, rendezvous.c_str(), e.what(), o.timeout_s,
+        o.init_file.empty() ? "" : "; the init file must be new: rank 0 refuses one that already exists"));
   }
   auto dist = std::unique_ptr<Distributed>(new Distributed(o, backend, std::move(impl)));
   dist->Barrier("the first barrier");
@@ -308,6 +341,23 @@ std::vector<torch::Tensor> Distributed::AllGatherRows(const torch::Tensor& rows,
   std::vector<torch::Tensor> result;
   for (int r = 0; r < world_size(); ++r) result.push_back(out[0][r].cpu().narrow(0, 0, n[r]));
   return result;
+}
+
+std::vector<std::string> Distributed::AllGatherText(const std::string& text, const std::string& what) {
+  if (world_size() == 1) return {text};
+  // One byte per float64 row: exact, and AllGatherRows already handles ranks of different lengths.
+  torch::Tensor rows = torch::empty({static_cast<int64_t>(text.size()), 1}, torch::kFloat64);
+  auto r = rows.accessor<double, 2>();
+  for (size_t i = 0; i < text.size(); ++i) r[static_cast<int64_t>(i)][0] = static_cast<unsigned char>(text[i]);
+  std::vector<std::string> out;
+  for (const torch::Tensor& part : AllGatherRows(rows, what)) {
+    const torch::Tensor c = part.contiguous();
+    const double* p = c.data_ptr<double>();
+    std::string s(static_cast<size_t>(c.size(0)), '\0');
+    for (size_t i = 0; i < s.size(); ++i) s[i] = static_cast<char>(static_cast<unsigned char>(p[i]));
+    out.push_back(std::move(s));
+  }
+  return out;
 }
 
 void Distributed::CheckSame(const std::vector<double>& values, const std::string& what) {
