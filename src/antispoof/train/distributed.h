@@ -58,9 +58,10 @@ std::string DeviceForRank(const std::string& device, const DistOptions& options)
 class Distributed {
  public:
   // Rendezvous with the other ranks (blocks until all have joined, at most timeout_s). With an init
-  // file, the rendezvous is fresh by construction: rank 0 creates the file and refuses one that
-  // already exists (a previous run's store would hand out dead addresses); the other ranks wait for
-  // rank 0 to create it and never create it themselves.
+  // file the rendezvous is fresh by construction: rank 0 creates the file (refusing one that already
+  // exists: a previous run's store would hand out dead addresses) with a new nonce, the other ranks
+  // wait for it and read the nonce, and all meet in the FileStore INIT.<nonce>.store; rank 0 removes
+  // the init file when the group ends.
   static std::unique_ptr<Distributed> Create(const DistOptions& options,
                                              const torch::Device& device);
   ~Distributed();
