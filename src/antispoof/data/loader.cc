@@ -34,13 +34,20 @@ std::vector<int64_t> EpochPermutation(int64_t n, uint64_t seed, int64_t epoch) {
   return perm;
 }
 
+namespace {
+// At most one audio loader worker per core (a larger num_workers is lowered, with a message).
+LoaderOptions WithBoundedWorkers(LoaderOptions o) {
+  if (o.num_workers > 0) o.num_workers = BoundedThreads(o.num_workers, "audio loader workers (num_workers)");
+  return o;
+}
+}  // namespace
+
 BatchLoader::BatchLoader(std::vector<Item> items, LoaderOptions options)
-    : items_(std::move(items)), options_(std::move(options)) {
+    : items_(std::move(items)), options_(WithBoundedWorkers(std::move(options))) {
   const LoaderOptions& o = options_;
   if (o.batch_size <= 0) Fail(Format("batch size must be positive, got %lld", (long long)o.batch_size));
   if (o.nb_samp <= 0) Fail(Format("nb_samp must be positive, got %lld", (long long)o.nb_samp));
   if (o.num_workers < 0) Fail(Format("num_workers must be >= 0, got %d", o.num_workers));
-  if (o.num_workers > 0) options_.num_workers = BoundedThreads(o.num_workers, "audio loader workers (num_workers)");
   if (o.prefetch < 1) Fail(Format("prefetch must be >= 1, got %d", o.prefetch));
   if (o.world_size < 1 || o.rank < 0 || o.rank >= o.world_size) {
     Fail(Format("rank %d is outside a world of size %d", o.rank, o.world_size));

@@ -224,6 +224,7 @@ ExperimentConfig LoadExperimentConfig(const std::string& path) {
   if (root["bench"]) c.bench = Get<bool>(root, "bench", path);
   if (root["bench_repeats"]) c.bench_repeats = Get<int>(root, "bench_repeats", path);
   if (root["bench_rounds"]) c.bench_rounds = Get<int>(root, "bench_rounds", path);
+  if (c.bootstrap_samples < 0) FailAt(path, 0, "bootstrap_samples: must not be negative (0 = no confidence intervals)");
   if (c.bench_repeats < 1) FailAt(path, 0, "bench_repeats: must be at least 1");
   if (c.bench_rounds < 1) FailAt(path, 0, "bench_rounds: must be at least 1");
   c.overrides = OverridesOf(root["set"], path + ": set");

@@ -124,7 +124,7 @@ bool IsUnmarkedAntispoofFolder(const std::string& dir, FolderKind kind) {
   namespace fs = std::filesystem;
   std::error_code ec;
   if (kind == FolderKind::kRun) return FileExists(dir + "/run.json") && FileExists(dir + "/last.pth");
-  return FileExists(dir + "/experiment.yaml") && fs::is_directory(dir + "/runs", ec);
+  return fs::is_directory(dir + "/runs", ec);  // experiment.yaml comes later (after the corpus is built)
 }
 
 // Whether `dir` holds anything but antispoof's own mark and lock (and their temporary files).

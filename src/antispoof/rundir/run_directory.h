@@ -48,7 +48,7 @@ enum class FolderKind { kRun, kExperiment };
 // - an existing folder that holds anything and has no mark is refused (antispoof never writes into a
 //   user's folder: `train -o .` next to one's config.yaml), as is a mark of the other kind; a folder
 //   of an earlier version without the mark is recognised by its files (run: run.json and last.pth;
-//   experiment: experiment.yaml and runs/) and marked;
+//   experiment: runs/) and marked;
 // - `.antispoof-lock` is locked with flock(2) for the claim's lifetime and holds the holder's PID: a
 //   second process is refused with a message naming that PID. The kernel drops the lock when its
 //   holder exits, however (kill -9 included), so a killed run is resumed without any cleanup.
