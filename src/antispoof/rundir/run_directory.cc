@@ -4,17 +4,16 @@
 #include <sys/file.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
-#include <cstring>
-#include <filesystem>
-#include <thread>
-
-#include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
+#include <filesystem>
 #include <optional>
 #include <sstream>
+#include <thread>
 
 #include "antispoof/common/error.h"
 #include "antispoof/common/files.h"
@@ -140,7 +139,8 @@ void CheckAndMark(const std::string& dir, FolderKind kind, const std::string& fl
   const std::string marker = dir + "/" + FolderClaim::kMarker;
   if (FileExists(marker)) {
     nlohmann::json mark = nlohmann::json::parse(ReadFile(marker), nullptr, false);
-    if (mark.is_discarded() || !mark.is_object() || mark.value("format", "") != kMarkerFormat)
+    if (mark.is_discarded() || !mark.is_object() || mark.value("format", "") != kMarkerFormat ||
+        !mark.contains("kind") || !mark["kind"].is_string())
       FailAt(marker, 0, std::string("not an antispoof mark of format ") + kMarkerFormat +
                             " (written by another version?): antispoof will not write into " + dir);
     const std::string has = mark.value("kind", "");
