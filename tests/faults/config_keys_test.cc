@@ -109,9 +109,8 @@ TEST_F(ConfigFaults, FlagsAreCheckedLikeTheKeyTheySet) {
   }
 }
 
-TEST_F(ConfigFaults, EvalAndBenchFlagsAreCheckedLikeTheKeyTheySet) {
-  // eval's --batch-size 0 and --threads -1 used to fall back to the run's values; bench --batch -5
-  // reported batch-1 timings under the batch-32 keys.
+TEST_F(ConfigFaults, EvalFlagsAreCheckedLikeTheKeyTheySet) {
+  // eval's --batch-size 0 and --threads -1 used to fall back to the run's values.
   const TinyRun run = SharedTinyRun();
   for (const auto& [flag, message] : std::vector<std::pair<std::string, std::string>>{
            {"--batch-size 0", "--batch-size: batch_size: must be positive"},
@@ -123,6 +122,10 @@ TEST_F(ConfigFaults, EvalAndBenchFlagsAreCheckedLikeTheKeyTheySet) {
     EXPECT_TRUE(Contains(r.err, message)) << flag << ": " << r.err;
   }
   EXPECT_FALSE(fs::exists(run.run + "/scores_dev.txt"));
+}
+
+TEST_F(ConfigFaults, BenchFlagsAreRefusedNotClamped) {
+  // bench --batch -5 reported batch-1 timings under the batch-32 keys.
   const std::string config = WriteTinyConfig(dir_);
   for (const auto& [flag, message] : std::vector<std::pair<std::string, std::string>>{
            {"--batch -5", "--batch: Value -5 not in range"},
