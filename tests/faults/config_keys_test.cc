@@ -144,14 +144,16 @@ TEST_F(ConfigFaults, ThreadCountsAreBoundedByTheMachinesCores) {
   // --threads 100000 used to start that many threads, stalling the machine.
   const std::string la = WriteCorpus(dir_, 4, 3);
   const std::string out = dir_ + "/run";
-  CommandResult r = RunAntispoof(TrainArgs(WriteTinyConfig(dir_), la, out, "--threads 100000 --set num_workers=100000"));
+  CommandResult r =
+      RunAntispoof(TrainArgs(WriteTinyConfig(dir_), la, out, "--threads 100000 --set num_workers=100000"));
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   EXPECT_TRUE(Contains(r.err, "antispoof: 100000 intra-op threads requested; this machine has " +
                                   std::to_string(cores) + " cores: using " + std::to_string(cores)))
       << r.err;
   EXPECT_TRUE(Contains(r.err, "100000 audio loader workers (num_workers) requested")) << r.err;
-  EXPECT_TRUE(Contains(Slurp(out + "/run.json"), "\"threads\": " + std::to_string(cores) + ",")) << Slurp(out + "/run.json");
+  EXPECT_TRUE(Contains(Slurp(out + "/run.json"), "\"threads\": " + std::to_string(cores) + ","))
+      << Slurp(out + "/run.json");
 }
 
 TEST_F(ConfigFaults, ConfigCommandPrintsTheResolvedConfigOrNamesTheBadKey) {

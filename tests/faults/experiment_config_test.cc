@@ -50,7 +50,8 @@ TEST_F(ExperimentFaults, EpochsAndThreadsFollowTheirKeysRules) {
   // `epochs: 0` and `epochs: -1` used to mean "each config's num_epochs".
   ExpectRefusedBeforeTraining(Run("seeds: [1]\nepochs: 0\n", Entry("run_0")), "epochs: num_epochs: must be positive");
   ExpectRefusedBeforeTraining(Run("seeds: [1]\nepochs: -1\n", Entry("run_0")), "epochs: num_epochs: must be positive");
-  ExpectRefusedBeforeTraining(Run("seeds: [1]\nthreads: -2\n", Entry("run_0")), "threads: threads: must not be negative");
+  ExpectRefusedBeforeTraining(Run("seeds: [1]\nthreads: -2\n", Entry("run_0")),
+                              "threads: threads: must not be negative");
 }
 
 TEST_F(ExperimentFaults, RunsTooShortToLogARowAreRefusedBeforeTraining) {

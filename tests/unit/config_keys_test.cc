@@ -107,7 +107,8 @@ TEST(ConfigKeys, KeyFlagsReadTheirTextLikeTheFileAndNameTheFlag) {
   EXPECT_EQ(c.train.device, "cuda:1");
   EXPECT_EQ(c.train.seed, 0);
   const Config before = c;
-  for (const auto& [flag, key, value, message] : std::vector<std::tuple<std::string, std::string, std::string, std::string>>{
+  using Case = std::tuple<std::string, std::string, std::string, std::string>;  // flag, key, value, message
+  for (const auto& [flag, key, value, message] : std::vector<Case>{
            {"--epochs", "num_epochs", "-1", "--epochs: num_epochs: must be positive"},
            {"--epochs", "num_epochs", "two", "--epochs: num_epochs: expected an integer, got 'two'"},
            {"--batch-size", "batch_size", "0", "--batch-size: batch_size: must be positive"},

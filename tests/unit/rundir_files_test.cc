@@ -138,8 +138,8 @@ TEST(FolderClaim, MarksANewFolderLocksItAndReleasesTheLockWithTheClaim) {
     EXPECT_EQ(ReadFile(dir + "/.antispoof-lock"), std::to_string(::getpid()) + "\n");
     // A second claim (its own open file description, so flock refuses it even in this process).
     const std::string e = ErrorOf([&] { FolderClaim::Acquire(dir, FolderKind::kRun); });
-    EXPECT_NE(e.find(dir + ": is in use by another antispoof process (PID " + std::to_string(::getpid()) + ", holding "),
-              std::string::npos)
+    const std::string pid = std::to_string(::getpid());
+    EXPECT_NE(e.find(dir + ": is in use by another antispoof process (PID " + pid + ", holding "), std::string::npos)
         << e;
     const std::string kind = ErrorOf([&] { FolderClaim::Acquire(dir, FolderKind::kExperiment); });
     EXPECT_NE(kind.find("in use"), std::string::npos) << kind;  // the lock is checked first

@@ -255,8 +255,10 @@ void DeclareRecipeKeys(KeyTable<TrainConfig>& t) {
 
 void DeclareRunKeys(KeyTable<TrainConfig>& t) {
   t.Add("log_every", &TrainConfig::log_every, Positive<int>(), "Optimizer steps between iteration log rows");
-  t.Add("num_workers", &TrainConfig::num_workers, NonNegative<int>(), "Audio loader threads (more than this machine's cores: lowered to its cores)");
-  t.Add("threads", &TrainConfig::threads, NonNegative<int>(), "Intra-op threads; 0 = all cores (more: lowered to the cores, with a message)");
+  t.Add("num_workers", &TrainConfig::num_workers, NonNegative<int>(),
+        "Audio loader threads (more than this machine's cores: lowered to its cores)");
+  t.Add("threads", &TrainConfig::threads, NonNegative<int>(),
+        "Intra-op threads; 0 = all cores (more: lowered to the cores, with a message)");
   t.Add("device", &TrainConfig::device,
         Range<std::string>{"cpu|cuda[:N]", [](const std::string& v) {
                              return v == "cpu" || StartsWith(v, "cuda") ? std::string() : "expected cpu or cuda[:N]";

@@ -117,7 +117,8 @@ nlohmann::json BenchOnce(const Config& config, const ExperimentConfig& c, const 
   const std::string json_path = rundir::RunDirectory::BenchRound(run_dir, round);
   WriteFileAtomic(config_path, ToYaml(config));
   const int rc = RunProcess({o.bench_executable, "bench", "--config", config_path, "--threads",
-                             std::to_string(config.train.threads), "--repeats", std::to_string(c.bench_repeats), "--json"},
+                             std::to_string(config.train.threads), "--repeats", std::to_string(c.bench_repeats),
+                             "--json"},
                             json_path + ".partial");
   if (rc != 0)
     Fail(Format("experiment: measuring %s failed: %s bench exited with %d (its messages are above)",

@@ -145,12 +145,13 @@ void CheckAndMark(const std::string& dir, FolderKind kind, const std::string& fl
                             " (written by another version?): antispoof will not write into " + dir);
     const std::string has = mark.value("kind", "");
     if (has != KindName(kind))
-      FailAt(dir, 0, "is an antispoof " + has + " folder, not " + (kind == FolderKind::kRun ? "a run" : "an experiment") +
-                         " folder: choose another " + flag);
+      FailAt(dir, 0, "is an antispoof " + has + " folder, not " +
+                         (kind == FolderKind::kRun ? "a run" : "an experiment") + " folder: choose another " + flag);
     return;
   }
   if (HoldsUserFiles(dir) && !IsUnmarkedAntispoofFolder(dir, kind))
-    FailAt(dir, 0, std::string("exists and is not an antispoof ") + KindName(kind) + " folder (no " + FolderClaim::kMarker +
+    FailAt(dir, 0, std::string("exists and is not an antispoof ") + KindName(kind) + " folder (no " +
+                       FolderClaim::kMarker +
                        "): antispoof writes only into a new or empty folder, or one it created; choose another " +
                        flag);
   WriteJsonFile(marker, {{"format", kMarkerFormat}, {"kind", KindName(kind)}});
@@ -168,7 +169,8 @@ std::string LockHolder(int fd) {
 FolderClaim FolderClaim::Acquire(const std::string& dir, FolderKind kind, const std::string& flag) {
   namespace fs = std::filesystem;
   std::error_code ec;
-  if (fs::exists(dir, ec) && !fs::is_directory(dir, ec)) FailAt(dir, 0, "exists and is not a folder: choose another " + flag);
+  if (fs::exists(dir, ec) && !fs::is_directory(dir, ec))
+    FailAt(dir, 0, "exists and is not a folder: choose another " + flag);
   // Before anything is created: a user's folder is refused untouched.
   if (fs::is_directory(dir, ec) && !FileExists(dir + "/" + kMarker) && HoldsUserFiles(dir) &&
       !IsUnmarkedAntispoofFolder(dir, kind))
