@@ -108,7 +108,7 @@ TEST(ConfigKeys, KeyFlagsReadTheirTextLikeTheFileAndNameTheFlag) {
   EXPECT_EQ(c.train.seed, 0);
   const Config before = c;
   using Case = std::tuple<std::string, std::string, std::string, std::string>;  // flag, key, value, message
-  for (const auto& [flag, key, value, message] : std::vector<Case>{
+  for (const Case& test : std::vector<Case>{
            {"--epochs", "num_epochs", "-1", "--epochs: num_epochs: must be positive"},
            {"--epochs", "num_epochs", "two", "--epochs: num_epochs: expected an integer, got 'two'"},
            {"--batch-size", "batch_size", "0", "--batch-size: batch_size: must be positive"},
@@ -116,7 +116,10 @@ TEST(ConfigKeys, KeyFlagsReadTheirTextLikeTheFileAndNameTheFlag) {
            {"--threads", "threads", "[1, 2]", "--threads: threads: expected one value"},
            {"--threads", "threads", "", "--threads: threads: expected one value"},
            {"--x", "no_such_key", "1", "--x: unknown config key 'no_such_key'"}}) {
-    const std::string e = testing::ErrorMessageOf([&] { ApplyKeyFlags(c, {{flag, key, value}}); });
+    // Named copies: a lambda may not capture structured bindings before C++20 (clang rejects it).
+    const auto& [flag, key, value, message] = test;
+    const KeyFlag bad{flag, key, value};
+    const std::string e = testing::ErrorMessageOf([&] { ApplyKeyFlags(c, {bad}); });
     EXPECT_NE(e.find(message), std::string::npos) << flag << " " << value << ": " << e;
   }
   EXPECT_EQ(c, before);  // a refused flag changes nothing
