@@ -10,6 +10,7 @@ namespace {
 struct BenchArgs {
   std::string config;
   std::vector<std::string> overrides;
+  std::vector<antispoof::KeyFlag> key_flags;  // --threads
   antispoof::perf::BenchOptions options;
   bool json = false;
   bool no_train = false;
@@ -21,11 +22,18 @@ antispoof::cli::Registration reg{{"bench", "Speed and memory of a model config o
   auto args = std::make_shared<BenchArgs>();
   sub.add_option("-c,--config", args->config, "YAML or JSON config (default: the reference RawNet2)");
   sub.add_option("--set", args->overrides, "Override a key, e.g. --set model.sinc_impl=fft (repeatable)");
-  sub.add_option("--threads", args->options.threads, "Intra-op threads (0 = all cores)")->capture_default_str();
+  antispoof::cli::AddKeyFlag(sub, args->key_flags, "--threads", "threads",
+                             "Intra-op threads, 0 = all cores (default: the config's)");
+  // Flags of the benchmark itself (no config key): their ranges are checked by the parser.
   sub.add_option("--repeats", args->options.repeats, "Timed runs per figure (median kept; batch 1 runs 3x)")
+      ->check(CLI::Range(1, 1000000))
       ->capture_default_str();
-  sub.add_option("--warmup", args->options.warmup, "Untimed runs before each figure")->capture_default_str();
-  sub.add_option("--batch", args->options.batch, "Batch size of the batch-32 figures")->capture_default_str();
+  sub.add_option("--warmup", args->options.warmup, "Untimed runs before each figure")
+      ->check(CLI::Range(0, 1000000))
+      ->capture_default_str();
+  sub.add_option("--batch", args->options.batch, "Batch size of the batch-32 figures")
+      ->check(CLI::Range(1, 1 << 20))
+      ->capture_default_str();
   sub.add_flag("--no-train", args->no_train, "Skip the training steps");
   sub.add_flag("--no-cached", args->no_cached, "Skip the training step from the cached front end");
   sub.add_flag("--quick", args->quick, "One timed run per figure, no warm-up (a rough figure)");
@@ -36,7 +44,9 @@ antispoof::cli::Registration reg{{"bench", "Speed and memory of a model config o
     antispoof::Config config;
     if (!args->config.empty()) config = antispoof::LoadConfig(args->config);
     for (const auto& o : args->overrides) antispoof::ApplyOverride(config, o);
+    antispoof::ApplyKeyFlags(config, args->key_flags);
     auto options = args->options;
+    options.threads = config.train.threads;
     options.train = !args->no_train;
     options.train_cached_front_end = !args->no_cached;
     options.recipe = config.train;

@@ -14,9 +14,11 @@ antispoof::cli::Registration reg{{"eval", "Score a trained run on a split; write
   sub.add_option("--checkpoint", o->checkpoint, "best, last or a .pth path");
   sub.add_option("--data-root", o->data_root, "Data root (default: the run's)");
   sub.add_option("--asv-scores", o->asv_scores, "ASV score file for t-DCF (default: the layout's, if any)");
-  sub.add_option("--threads", o->threads, "Intra-op threads (0 = all cores)");
-  sub.add_option("--device", o->device, "cpu, cuda or cuda:N (default: the run's)");
-  sub.add_option("--batch-size", o->batch_size, "Scoring batch size (default: the run's)");
+  antispoof::cli::AddKeyFlag(sub, o->key_flags, "--threads", "threads",
+                             "Intra-op threads, 0 = all cores (default: the run's)");
+  antispoof::cli::AddKeyFlag(sub, o->key_flags, "--device", "device", "cpu, cuda or cuda:N (default: the run's)");
+  antispoof::cli::AddKeyFlag(sub, o->key_flags, "--batch-size", "batch_size",
+                             "Scoring batch size (default: the run's)");
   sub.add_option("--calibration", o->calibration,
                  "Calibration file (antispoof calibrate): also report Cllr, actDCF and accuracy on its "
                  "log-likelihood ratios");

@@ -221,7 +221,8 @@ antispoof::cli::Registration reg{{"score", "Score audio files, folders or a prot
                  "Add a decision column: bonafide if SCORE > T, else spoof (RawNet2's argmax: -0.6931, "
                  "log 1/2; AASIST's scores are logits: 0 is a neutral choice)");
   sub.add_option("--batch-size", a->batch_size, "Utterances per batch (with windows: windows per batch)");
-  sub.add_option("--threads", a->threads, "Intra-op threads (0 = all cores)");
+  sub.add_option("--threads", a->threads, "Intra-op threads (0 = all cores; more than the cores: lowered to them)")
+      ->check(CLI::Range(0, 1 << 20));
   sub.add_option("--device", a->device, "cpu, cuda or cuda:N");
   sub.add_option("--calibration", a->calibration_path,
                  "Calibration file from `antispoof calibrate`: print log-likelihood ratios (natural log, "

@@ -7,9 +7,8 @@
 
 namespace {
 struct TrainArgs {
-  std::string config, data_root, out, device;
-  double lr = 0;
-  long seed = 0, epochs = 0, batch_size = 0, threads = 0;
+  std::string config, data_root, out;
+  std::vector<antispoof::KeyFlag> key_flags;  // --seed, --epochs, ... in command-line order
   bool resume = false, skip_missing = false;
   antispoof::audio::DecodeOptions decode;
   std::vector<std::string> overrides;
@@ -23,12 +22,13 @@ antispoof::cli::Registration reg{{"train", "Train a countermeasure (RawNet2, AAS
   sub.add_option("--data-root", a->data_root, "LA folder (or its parent) in the ASVspoof 2019 layout")->required();
   sub.add_option("-o,--out", a->out, "Run directory to create (or resume)")->required();
   // Each flag sets its config key with the key's own validation; errors name the flag.
-  auto* seed = sub.add_option("--seed", a->seed, "Seed for initialisation and data order (config key seed)");
-  auto* epochs = sub.add_option("--epochs", a->epochs, "Epochs (config key num_epochs)");
-  auto* batch_size = sub.add_option("--batch-size", a->batch_size, "Batch size (config key batch_size)");
-  auto* lr = sub.add_option("--lr", a->lr, "Learning rate (config key lr)");
-  auto* device = sub.add_option("--device", a->device, "cpu, cuda or cuda:N (config key device)");
-  auto* threads = sub.add_option("--threads", a->threads, "Intra-op threads, 0 = all cores (config key threads)");
+  using antispoof::cli::AddKeyFlag;
+  AddKeyFlag(sub, a->key_flags, "--seed", "seed", "Seed for initialisation and data order");
+  AddKeyFlag(sub, a->key_flags, "--epochs", "num_epochs", "Epochs");
+  AddKeyFlag(sub, a->key_flags, "--batch-size", "batch_size", "Batch size");
+  AddKeyFlag(sub, a->key_flags, "--lr", "lr", "Learning rate");
+  AddKeyFlag(sub, a->key_flags, "--device", "device", "cpu, cuda or cuda:N");
+  AddKeyFlag(sub, a->key_flags, "--threads", "threads", "Intra-op threads, 0 = all cores (at most this machine's)");
   sub.add_option("--set", a->overrides, "Override any config key: KEY=VALUE (e.g. model.nb_samp=32000)");
   sub.add_flag("--resume", a->resume, "Continue the run in --out from its last.pth");
   antispoof::cli::AddAudioInputFlags(sub, a->decode, a->skip_missing);
@@ -42,17 +42,11 @@ antispoof::cli::Registration reg{{"train", "Train a countermeasure (RawNet2, AAS
   d->add_option("--dist-backend", a->dist.backend, "auto (nccl for CUDA when built with it, else gloo), gloo, nccl");
   d->add_option("--dist-timeout", a->dist.timeout_s,
                 "Seconds a rendezvous or collective may wait for the other ranks (default 300)");
-  return std::function<int()>([=] {
+  return std::function<int()>([a] {
     antispoof::train::TrainOptions o;
     o.config = antispoof::LoadConfig(a->config);
     for (const auto& kv : a->overrides) antispoof::ApplyOverride(o.config, kv);
-    using antispoof::SetKey;
-    if (*seed) SetKey(o.config, "seed", a->seed, "--seed");
-    if (*epochs) SetKey(o.config, "num_epochs", a->epochs, "--epochs");
-    if (*batch_size) SetKey(o.config, "batch_size", a->batch_size, "--batch-size");
-    if (*lr) SetKey(o.config, "lr", a->lr, "--lr");
-    if (*device) SetKey(o.config, "device", a->device, "--device");
-    if (*threads) SetKey(o.config, "threads", a->threads, "--threads");
+    antispoof::ApplyKeyFlags(o.config, a->key_flags);
     o.data_root = a->data_root;
     o.out_dir = a->out;
     o.resume = a->resume;

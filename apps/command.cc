@@ -29,6 +29,14 @@ void RequireFinite(double value, const std::string& flag) {
   if (!std::isfinite(value)) throw Error(flag + ": " + ShortestDouble(value) + " is not a finite number");
 }
 
+CLI::Option* AddKeyFlag(CLI::App& sub, std::vector<KeyFlag>& flags, const std::string& flag,
+                        const std::string& key, const std::string& help) {
+  std::vector<KeyFlag>* out = &flags;
+  return sub.add_option_function<std::string>(
+      flag, [out, flag, key](const std::string& value) { out->push_back({flag, key, value}); },
+      help + " (config key " + key + ")");
+}
+
 const std::string& CommandLine() { return MutableCommandLine(); }
 
 void SetCommandLine(int argc, char** argv) {

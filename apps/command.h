@@ -8,6 +8,7 @@
 #include <CLI/CLI.hpp>
 
 #include "antispoof/audio/audio.h"
+#include "antispoof/config/key_flags.h"
 
 namespace antispoof::cli {
 
@@ -32,6 +33,11 @@ void AddAudioInputFlags(CLI::App& sub, audio::DecodeOptions& decode, bool& skip_
 // is NaN or infinite: CLI11 parses "nan" and "inf" as numbers, and a NaN threshold would decide
 // nothing (every comparison with it is false).
 void RequireFinite(double value, const std::string& flag);
+
+// A flag that sets config key `key` (its help says so): its value, as typed, is appended to `flags`
+// and applied later with ApplyKeyFlags, under the key's own rules. `flags` must outlive the parse.
+CLI::Option* AddKeyFlag(CLI::App& sub, std::vector<KeyFlag>& flags, const std::string& flag,
+                        const std::string& key, const std::string& help);
 
 // The process's command line, shell-quoted (saved beside every result).
 const std::string& CommandLine();

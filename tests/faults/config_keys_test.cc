@@ -95,12 +95,65 @@ TEST_F(ConfigFaults, FlagsAreCheckedLikeTheKeyTheySet) {
            {"--batch-size -4", "--batch-size: batch_size: must be positive"},
            {"--threads -1", "--threads: threads: must not be negative"},
            {"--device tpu", "--device: device: expected cpu or cuda[:N]"},
-           {"--lr 0", "--lr: lr: must be positive"}}) {
+           {"--lr 0", "--lr: lr: must be positive"},
+           // Negative values and words reach the key's own rules too (not the parser's, not "use the config's").
+           {"--epochs -1", "--epochs: num_epochs: must be positive"},
+           {"--batch-size 0", "--batch-size: batch_size: must be positive"},
+           {"--seed -1", "--seed: seed: must not be negative"},
+           {"--epochs two", "--epochs: num_epochs: expected an integer, got 'two'"},
+           {"--lr 1e-3x", "--lr: lr: expected a number, got '1e-3x'"}}) {
     CommandResult r = RunAntispoof(TrainArgs(WriteTinyConfig(dir_), la, dir_ + "/run", flag));
     EXPECT_EQ(r.exit_code, 1) << flag;
     EXPECT_TRUE(Contains(r.err, message)) << flag << ": " << r.err;
     EXPECT_FALSE(fs::exists(dir_ + "/run/last.pth")) << flag;
   }
+}
+
+TEST_F(ConfigFaults, EvalFlagsAreCheckedLikeTheKeyTheySet) {
+  // eval's --batch-size 0 and --threads -1 used to fall back to the run's values.
+  const TinyRun run = SharedTinyRun();
+  for (const auto& [flag, message] : std::vector<std::pair<std::string, std::string>>{
+           {"--batch-size 0", "--batch-size: batch_size: must be positive"},
+           {"--batch-size -5", "--batch-size: batch_size: must be positive"},
+           {"--threads -1", "--threads: threads: must not be negative"},
+           {"--device tpu", "--device: device: expected cpu or cuda[:N]"}}) {
+    CommandResult r = RunAntispoof("eval --run " + Quote(run.run) + " --split dev " + flag);
+    EXPECT_EQ(r.exit_code, 1) << flag;
+    EXPECT_TRUE(Contains(r.err, message)) << flag << ": " << r.err;
+  }
+  EXPECT_FALSE(fs::exists(run.run + "/scores_dev.txt"));
+}
+
+TEST_F(ConfigFaults, BenchFlagsAreRefusedNotClamped) {
+  // bench --batch -5 reported batch-1 timings under the batch-32 keys.
+  const std::string config = WriteTinyConfig(dir_);
+  for (const auto& [flag, message] : std::vector<std::pair<std::string, std::string>>{
+           {"--batch -5", "--batch: Value -5 not in range"},
+           {"--batch 0", "--batch: Value 0 not in range"},
+           {"--repeats 0", "--repeats: Value 0 not in range"},
+           {"--warmup -1", "--warmup: Value -1 not in range"},
+           {"--threads -1", "--threads: threads: must not be negative"}}) {
+    CommandResult r = RunAntispoof("bench --config " + Quote(config) + " --quick " + flag);
+    EXPECT_NE(r.exit_code, 0) << flag;
+    EXPECT_TRUE(Contains(r.err, message)) << flag << ": " << r.err;
+    EXPECT_EQ(r.out, "") << flag;
+  }
+}
+
+TEST_F(ConfigFaults, ThreadCountsAreBoundedByTheMachinesCores) {
+  // --threads 100000 used to start that many threads, stalling the machine.
+  const std::string la = WriteCorpus(dir_, 4, 3);
+  const std::string out = dir_ + "/run";
+  CommandResult r =
+      RunAntispoof(TrainArgs(WriteTinyConfig(dir_), la, out, "--threads 100000 --set num_workers=100000"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  EXPECT_TRUE(Contains(r.err, "antispoof: 100000 intra-op threads requested; this machine has " +
+                                  std::to_string(cores) + " cores: using " + std::to_string(cores)))
+      << r.err;
+  EXPECT_TRUE(Contains(r.err, "100000 audio loader workers (num_workers) requested")) << r.err;
+  EXPECT_TRUE(Contains(Slurp(out + "/run.json"), "\"threads\": " + std::to_string(cores) + ","))
+      << Slurp(out + "/run.json");
 }
 
 TEST_F(ConfigFaults, ConfigCommandPrintsTheResolvedConfigOrNamesTheBadKey) {

@@ -34,6 +34,13 @@ TEST_F(ProtocolFaults, TooFewColumnsNamesTheLine) {
               "4 columns, expected 5 columns");
 }
 
+TEST_F(ProtocolFaults, UtteranceIdThatWouldLeaveTheAudioFolderNamesTheLine) {
+  // `../x` used to read DATA/ASVspoof2019_LA_train/x.flac, outside the split's folder.
+  ExpectError(Summarise("escape.txt", std::string(kClean) + "LA_0080 ../../secret - A02 spoof\n"), 4,
+              "utterance id '../../secret' contains a path separator");
+  ExpectError(Summarise("dotdot.txt", "LA_0079 .. - - bonafide\n"), 1, "utterance id '..' is '..'");
+}
+
 TEST_F(ProtocolFaults, UnknownKeyNamesTheLineAndTheKey) {
   ExpectError(Summarise("key.txt", "LA_0079 LA_T_1 - - bonafide\nLA_0079 LA_T_2 - A01 spoofed\n"),
               2, "unknown key 'spoofed'");

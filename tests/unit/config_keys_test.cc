@@ -3,10 +3,13 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <tuple>
+#include <vector>
 
 #include "antispoof/common/error.h"
 #include "antispoof/common/files.h"
 #include "antispoof/config/config.h"
+#include "antispoof/config/key_flags.h"
 #include "support/test_support.h"
 
 namespace antispoof {
@@ -93,6 +96,33 @@ TEST(ConfigKeys, TypedFlagsAreValidatedLikeTheKeyAndNameTheFlag) {
   EXPECT_EQ(c.train.lr_schedule, LrSchedule::kCosine);
   EXPECT_THROW(SetKey(c, "lr", 1.0 / 0.0, "--lr"), Error);
   EXPECT_THROW(SetKey(c, "learning_rate", 0.1, "--lr"), Error);
+}
+
+TEST(ConfigKeys, KeyFlagsReadTheirTextLikeTheFileAndNameTheFlag) {
+  Config c = ParseConfig("model:\n  architecture: RawNet2\n", "x.yaml");
+  ApplyKeyFlags(c, {{"--epochs", "num_epochs", "3"}, {"--lr", "lr", "2e-4"}, {"--device", "device", "cuda:1"},
+                    {"--seed", "seed", "0"}});
+  EXPECT_EQ(c.train.num_epochs, 3);
+  EXPECT_DOUBLE_EQ(c.train.lr, 2e-4);
+  EXPECT_EQ(c.train.device, "cuda:1");
+  EXPECT_EQ(c.train.seed, 0);
+  const Config before = c;
+  using Case = std::tuple<std::string, std::string, std::string, std::string>;  // flag, key, value, message
+  for (const Case& test : std::vector<Case>{
+           {"--epochs", "num_epochs", "-1", "--epochs: num_epochs: must be positive"},
+           {"--epochs", "num_epochs", "two", "--epochs: num_epochs: expected an integer, got 'two'"},
+           {"--batch-size", "batch_size", "0", "--batch-size: batch_size: must be positive"},
+           {"--seed", "seed", "-1", "--seed: seed: must not be negative"},
+           {"--threads", "threads", "[1, 2]", "--threads: threads: expected one value"},
+           {"--threads", "threads", "", "--threads: threads: expected one value"},
+           {"--x", "no_such_key", "1", "--x: unknown config key 'no_such_key'"}}) {
+    // Named copies: a lambda may not capture structured bindings before C++20 (clang rejects it).
+    const auto& [flag, key, value, message] = test;
+    const KeyFlag bad{flag, key, value};
+    const std::string e = testing::ErrorMessageOf([&] { ApplyKeyFlags(c, {bad}); });
+    EXPECT_NE(e.find(message), std::string::npos) << flag << " " << value << ": " << e;
+  }
+  EXPECT_EQ(c, before);  // a refused flag changes nothing
 }
 
 TEST(ConfigKeys, HelpGivesEachArchitecturesDefault) {

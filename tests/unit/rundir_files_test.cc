@@ -2,7 +2,11 @@
 // round-trip, logs are cut back to a checkpoint, and bad files are errors naming the file and key.
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
+#include <filesystem>
 #include <fstream>
+#include <functional>
 #include <regex>
 #include <set>
 #include <string>
@@ -115,6 +119,55 @@ TEST(RunDirectory, BadFilesNameTheFileAndTheKey) {
   std::ofstream(run.epochs()) << "epoch,train_loss\n1,0.5\n";
   e = error_of([&] { ReadCsvTable(run.epochs(), EpochRow::Columns()); });
   EXPECT_NE(e.find("no column 'dev_loss'"), std::string::npos) << e;
+}
+
+std::string ErrorOf(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "";
+}
+
+TEST(FolderClaim, MarksANewFolderLocksItAndReleasesTheLockWithTheClaim) {
+  const std::string dir = testing::TempDir() + "/a/run";
+  {
+    FolderClaim claim = FolderClaim::Acquire(dir, FolderKind::kRun);
+    EXPECT_NE(ReadFile(dir + "/.antispoof-run").find("\"kind\": \"run\""), std::string::npos);
+    EXPECT_EQ(ReadFile(dir + "/.antispoof-lock"), std::to_string(::getpid()) + "\n");
+    // A second claim (its own open file description, so flock refuses it even in this process).
+    const std::string e = ErrorOf([&] { FolderClaim::Acquire(dir, FolderKind::kRun); });
+    const std::string pid = std::to_string(::getpid());
+    EXPECT_NE(e.find(dir + ": is in use by another antispoof process (PID " + pid + ", holding "), std::string::npos)
+        << e;
+    const std::string kind = ErrorOf([&] { FolderClaim::Acquire(dir, FolderKind::kExperiment); });
+    EXPECT_NE(kind.find("in use"), std::string::npos) << kind;  // the lock is checked first
+  }
+  EXPECT_EQ(ErrorOf([&] { FolderClaim::Acquire(dir, FolderKind::kRun); }), "");  // released
+  const std::string kind = ErrorOf([&] { FolderClaim::Acquire(dir, FolderKind::kExperiment); });
+  EXPECT_NE(kind.find("is an antispoof run folder, not an experiment folder"), std::string::npos) << kind;
+}
+
+TEST(FolderClaim, RefusesAUsersFolderAndAcceptsAnEmptyOneOrAnEarlierVersionsRun) {
+  const std::string root = testing::TempDir();
+  const std::string user = root + "/user";
+  std::filesystem::create_directories(user);
+  std::ofstream(user + "/notes.txt") << "mine";
+  const std::string e = ErrorOf([&] { FolderClaim::Acquire(user, FolderKind::kRun, "--out"); });
+  EXPECT_NE(e.find(user + ": exists and is not an antispoof run folder (no .antispoof-run)"), std::string::npos) << e;
+  EXPECT_FALSE(std::filesystem::exists(user + "/.antispoof-lock"));
+  std::filesystem::create_directories(root + "/empty");
+  EXPECT_EQ(ErrorOf([&] { FolderClaim::Acquire(root + "/empty", FolderKind::kRun); }), "");
+  const std::string old = root + "/old";
+  std::filesystem::create_directories(old);
+  std::ofstream(old + "/run.json") << "{}";
+  std::ofstream(old + "/last.pth") << "x";
+  EXPECT_EQ(ErrorOf([&] { FolderClaim::Acquire(old, FolderKind::kRun); }), "");
+  EXPECT_TRUE(FileExists(old + "/.antispoof-run"));
+  std::ofstream(root + "/file") << "x";
+  EXPECT_NE(ErrorOf([&] { FolderClaim::Acquire(root + "/file", FolderKind::kRun); }).find("is not a folder"),
+            std::string::npos);
 }
 
 }  // namespace

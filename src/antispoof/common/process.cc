@@ -4,9 +4,14 @@
 #include <spawn.h>
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <mutex>
+#include <set>
+#include <thread>
 
 #include "antispoof/common/error.h"
 
@@ -46,6 +51,20 @@ std::string SelfExecutable() {
   auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
   if (ec) Fail("cannot find this program (/proc/self/exe): " + ec.message());
   return exe.string();
+}
+
+int MachineCores() { return std::max(1u, std::thread::hardware_concurrency()); }
+
+int BoundedThreads(int requested, const std::string& what) {
+  const int cores = MachineCores();
+  if (requested <= cores) return std::max(1, requested);
+  static std::mutex mutex;
+  static std::set<std::string> said;  // one line per kind of thread and process
+  std::lock_guard<std::mutex> lock(mutex);
+  if (said.insert(what).second)
+    std::fprintf(stderr, "antispoof: %d %s requested; this machine has %d cores: using %d\n", requested, what.c_str(),
+               cores, cores);
+  return cores;
 }
 
 }  // namespace antispoof

@@ -15,4 +15,13 @@ int RunProcess(const std::vector<std::string>& argv, const std::string& stdout_p
 // The absolute path of this process's executable (/proc/self/exe); Error when it cannot be read.
 std::string SelfExecutable();
 
+// This machine's cores (std::thread::hardware_concurrency(), at least 1).
+int MachineCores();
+// The number of threads to start for a request of `requested` (> 0) threads of `what` ("intra-op
+// threads", "audio loader workers"): at most MachineCores(). A larger request is lowered to that with
+// one line on stderr naming `what` (more threads than cores only slow each other down, and a count like
+// 100000 would stall the machine). Every place that starts a configurable number of threads goes
+// through here.
+int BoundedThreads(int requested, const std::string& what);
+
 }  // namespace antispoof

@@ -1,4 +1,5 @@
 #include "antispoof/config/config.h"
+#include "antispoof/config/key_flags.h"
 
 #include <yaml-cpp/yaml.h>
 
@@ -346,6 +347,25 @@ void SetKey(Config& config, const std::string& key, double value, const std::str
 }
 void SetKey(Config& config, const std::string& key, const std::string& value, const std::string& origin) {
   SetTyped(config, key, value, origin);
+}
+
+void ApplyKeyFlags(Config& config, const std::vector<KeyFlag>& flags) {
+  for (const KeyFlag& f : flags) {
+    const KeyRef ref = FindKey(config, f.key, f.flag + ": ");
+    YAML::Node node;
+    try {
+      node = YAML::Load(f.value);
+    } catch (const YAML::Exception&) {
+      node = YAML::Node(f.value);
+    }
+    if (!node.IsScalar()) Fail(f.flag + ": " + f.key + ": expected one value, got '" + f.value + "'");
+    Config updated = config;
+    const std::string where = f.flag + ": " + f.key + ": ";
+    if (ref.model) ref.model->Read(node, updated.model, where);
+    if (ref.train) ref.train->Read(node, updated.train, where);
+    Validate(updated, f.flag);
+    config = updated;
+  }
 }
 
 std::string ToYaml(const Config& c) {

@@ -250,13 +250,15 @@ void DeclareRecipeKeys(KeyTable<TrainConfig>& t) {
         "Weighted cross-entropy under any of its reference names (CE: the same with class_weights)");
   t.Add("class_weights", &TrainConfig::class_weights, Each<double, 2>(Positive<double>(), "must be positive"),
         "Loss weights [spoof, bona fide]");
-  t.Add("seed", &TrainConfig::seed, Anything<long>(), "Fixes initialisation, data order and augmentation");
+  t.Add("seed", &TrainConfig::seed, NonNegative<long>(), "Fixes initialisation, data order and augmentation");
 }
 
 void DeclareRunKeys(KeyTable<TrainConfig>& t) {
   t.Add("log_every", &TrainConfig::log_every, Positive<int>(), "Optimizer steps between iteration log rows");
-  t.Add("num_workers", &TrainConfig::num_workers, NonNegative<int>(), "Audio loader threads");
-  t.Add("threads", &TrainConfig::threads, NonNegative<int>(), "Intra-op threads; 0 = all cores");
+  t.Add("num_workers", &TrainConfig::num_workers, NonNegative<int>(),
+        "Audio loader threads (more than this machine's cores: lowered to its cores)");
+  t.Add("threads", &TrainConfig::threads, NonNegative<int>(),
+        "Intra-op threads; 0 = all cores (more: lowered to the cores, with a message)");
   t.Add("device", &TrainConfig::device,
         Range<std::string>{"cpu|cuda[:N]", [](const std::string& v) {
                              return v == "cpu" || StartsWith(v, "cuda") ? std::string() : "expected cpu or cuda[:N]";

@@ -136,7 +136,8 @@ void ParallelFor(size_t n, int jobs, const std::function<void(size_t)>& fn) {
       }
     }
   };
-  int threads = std::max(1, std::min<int>(jobs, static_cast<int>(n)));
+  const int bounded = jobs > 0 ? BoundedThreads(jobs, "corpus jobs (--jobs)") : 1;
+  int threads = std::max(1, std::min<int>(bounded, static_cast<int>(n)));
   std::vector<std::thread> pool;
   for (int t = 1; t < threads; ++t) pool.emplace_back(worker);
   worker();

@@ -6,6 +6,7 @@
 
 #include "antispoof/common/error.h"
 #include "antispoof/common/hash.h"
+#include "antispoof/common/process.h"
 #include "antispoof/common/strings.h"
 
 namespace antispoof::data {
@@ -33,8 +34,16 @@ std::vector<int64_t> EpochPermutation(int64_t n, uint64_t seed, int64_t epoch) {
   return perm;
 }
 
+namespace {
+// At most one audio loader worker per core (a larger num_workers is lowered, with a message).
+LoaderOptions WithBoundedWorkers(LoaderOptions o) {
+  if (o.num_workers > 0) o.num_workers = BoundedThreads(o.num_workers, "audio loader workers (num_workers)");
+  return o;
+}
+}  // namespace
+
 BatchLoader::BatchLoader(std::vector<Item> items, LoaderOptions options)
-    : items_(std::move(items)), options_(std::move(options)) {
+    : items_(std::move(items)), options_(WithBoundedWorkers(std::move(options))) {
   const LoaderOptions& o = options_;
   if (o.batch_size <= 0) Fail(Format("batch size must be positive, got %lld", (long long)o.batch_size));
   if (o.nb_samp <= 0) Fail(Format("nb_samp must be positive, got %lld", (long long)o.nb_samp));

@@ -4,6 +4,7 @@
 
 #include "antispoof/common/error.h"
 #include "antispoof/common/files.h"
+#include "antispoof/common/path_component.h"
 #include "antispoof/common/strings.h"
 #include "antispoof/common/text_lines.h"
 
@@ -91,6 +92,9 @@ Protocol ParseProtocol(std::string_view text, const std::string& path, ProtocolF
         e.attack = "-";
         break;
     }
+    // The id becomes a file name under the split's audio folder (data::AudioLocator).
+    if (const std::string bad = PathComponentError(e.utt); !bad.empty())
+      FailAt(path, line_no, "utterance id '" + e.utt + "' " + bad + ": an id must be a file name without a folder");
     auto [it, inserted] = seen.emplace(e.utt, line_no);
     if (!inserted) {
       FailAt(path, line_no,

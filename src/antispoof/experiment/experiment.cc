@@ -2,6 +2,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -10,10 +11,13 @@
 
 #include "antispoof/common/error.h"
 #include "antispoof/common/files.h"
+#include "antispoof/common/path_component.h"
 #include "antispoof/common/process.h"
 #include "antispoof/common/strings.h"
 #include "antispoof/config/config.h"
 #include "antispoof/corpus/corpus.h"
+#include "antispoof/data/layout.h"
+#include "antispoof/data/protocol.h"
 #include "antispoof/metrics/calibration.h"
 #include "antispoof/metrics/score_file.h"
 #include "antispoof/model/runtime.h"
@@ -103,7 +107,7 @@ nlohmann::json BenchOnce(const Config& config, const ExperimentConfig& c, const 
                          const std::string& run_dir, int round) {
   if (o.bench_executable.empty()) {
     perf::BenchOptions bo;
-    bo.threads = c.threads;
+    bo.threads = config.train.threads;
     bo.repeats = c.bench_repeats;
     bo.recipe = config.train;
     return perf::RunBenchmark(config.model, bo).ToJson();
@@ -113,7 +117,8 @@ nlohmann::json BenchOnce(const Config& config, const ExperimentConfig& c, const 
   const std::string json_path = rundir::RunDirectory::BenchRound(run_dir, round);
   WriteFileAtomic(config_path, ToYaml(config));
   const int rc = RunProcess({o.bench_executable, "bench", "--config", config_path, "--threads",
-                             std::to_string(c.threads), "--repeats", std::to_string(c.bench_repeats), "--json"},
+                             std::to_string(config.train.threads), "--repeats", std::to_string(c.bench_repeats),
+                             "--json"},
                             json_path + ".partial");
   if (rc != 0)
     Fail(Format("experiment: measuring %s failed: %s bench exited with %d (its messages are above)",
@@ -170,6 +175,26 @@ void MeasureCosts(const std::vector<Config>& configs, const ExperimentConfig& c,
   }
 }
 
+// Every run must log at least one train_log.csv row (the report plots it): its optimizer steps
+// (epochs x full batches of the train split, or of max_train_items) reach log_every. Checked before
+// anything trains.
+void CheckLogEvery(const ExperimentConfig& c, const std::vector<Config>& configs, const std::string& data_root) {
+  const std::string protocol = data::FindProtocol(data_root, data::Split::kTrain);
+  const int64_t items = static_cast<int64_t>(data::ReadProtocol(protocol).entries.size());
+  for (size_t r = 0; r < configs.size(); ++r) {
+    const TrainConfig& t = configs[r].train;
+    const int64_t used = t.max_train_items > 0 ? std::min<int64_t>(items, t.max_train_items) : items;
+    const int64_t steps = used / t.batch_size * t.num_epochs;
+    if (steps < t.log_every)
+      FailAt(c.source, 0,
+             Format("run '%s': %lld optimizer steps (%d epochs of %lld batches of %d from %s) are fewer than its "
+                    "log_every %d: its train_log.csv would stay empty and the report could not plot it; lower "
+                    "log_every (set: {log_every: N}) or train longer",
+                    c.runs[r].name.c_str(), static_cast<long long>(steps), t.num_epochs,
+                    static_cast<long long>(used / t.batch_size), t.batch_size, protocol.c_str(), t.log_every));
+  }
+}
+
 }  // namespace
 
 ExperimentConfig LoadExperimentConfig(const std::string& path) {
@@ -189,16 +214,30 @@ ExperimentConfig LoadExperimentConfig(const std::string& path) {
   if (root["corpus_dir"]) c.corpus_dir = Get<std::string>(root, "corpus_dir", path);
   if (root["corpus_size"]) c.corpus_size = Get<std::string>(root, "corpus_size", path);
   if (root["seeds"]) c.seeds = Get<std::vector<long>>(root, "seeds", path);
-  if (root["epochs"]) c.epochs = Get<int>(root, "epochs", path);
-  if (root["threads"]) c.threads = Get<int>(root, "threads", path);
+  if (root["epochs"]) c.epochs = Get<long>(root, "epochs", path);
+  if (root["threads"]) c.threads = Get<long>(root, "threads", path);
+  {
+    Config probe;  // the keys' own rules, checked now rather than when the first run starts
+    if (c.epochs) SetKey(probe, "num_epochs", *c.epochs, path + ": epochs");
+    if (c.threads) SetKey(probe, "threads", *c.threads, path + ": threads");
+  }
   if (root["bootstrap_samples"]) c.bootstrap_samples = Get<int>(root, "bootstrap_samples", path);
   if (root["bench"]) c.bench = Get<bool>(root, "bench", path);
   if (root["bench_repeats"]) c.bench_repeats = Get<int>(root, "bench_repeats", path);
   if (root["bench_rounds"]) c.bench_rounds = Get<int>(root, "bench_rounds", path);
+  if (c.bootstrap_samples < 0) FailAt(path, 0, "bootstrap_samples: must not be negative (0 = no confidence intervals)");
   if (c.bench_repeats < 1) FailAt(path, 0, "bench_repeats: must be at least 1");
   if (c.bench_rounds < 1) FailAt(path, 0, "bench_rounds: must be at least 1");
   c.overrides = OverridesOf(root["set"], path + ": set");
   if (c.seeds.empty()) FailAt(path, 0, "seeds: at least one seed is needed");
+  for (size_t i = 0; i < c.seeds.size(); ++i) {
+    Config probe;
+    SetKey(probe, "seed", c.seeds[i], path + ": seeds[" + std::to_string(i) + "]");
+    for (size_t j = 0; j < i; ++j)
+      if (c.seeds[j] == c.seeds[i])
+        FailAt(path, 0, Format("seeds: %ld is listed twice (seeds[%zu] and seeds[%zu]): each seed is one run folder",
+                               c.seeds[i], j, i));
+  }
   if (!root["runs"] || !root["runs"].IsSequence() || root["runs"].size() == 0)
     FailAt(path, 0, "runs: expected a list of runs (run_0 = the baseline)");
   const fs::path base = fs::path(path).parent_path();
@@ -215,6 +254,8 @@ ExperimentConfig LoadExperimentConfig(const std::string& path) {
     std::string cfg = Get<std::string>(r, "config", where);
     e.config = fs::path(cfg).is_absolute() ? cfg : (base / cfg).lexically_normal().string();
     e.overrides = OverridesOf(r["set"], where + ": set");
+    if (const std::string bad = PathComponentError(e.name); !bad.empty())
+      Fail(where + ": name '" + e.name + "' " + bad + ": a run name is a folder name under OUT/runs/");
     if (!names.insert(e.name).second) Fail(where + ": duplicate run name '" + e.name + "'");
     c.runs.push_back(std::move(e));
   }
@@ -224,6 +265,9 @@ ExperimentConfig LoadExperimentConfig(const std::string& path) {
 nlohmann::json RunExperiment(const ExperimentConfig& c, const ExperimentOptions& o) {
   const std::string out = o.out_dir;
   const std::string runs_dir = out + "/runs";
+  // Created and marked by antispoof, locked for the whole experiment (each seed folder in turn by its
+  // training).
+  const rundir::FolderClaim claim = rundir::FolderClaim::Acquire(out, rundir::FolderKind::kExperiment);
   if (!o.resume && fs::exists(runs_dir) && !fs::is_empty(runs_dir))
     FailAt(out, 0, "already holds an experiment: pass --resume to continue it, or choose another --out");
   MakeDirs(runs_dir);
@@ -236,8 +280,8 @@ nlohmann::json RunExperiment(const ExperimentConfig& c, const ExperimentOptions&
     Config cfg = file;
     for (const auto& kv : c.overrides) ApplyOverride(cfg, kv);
     for (const auto& kv : run.overrides) ApplyOverride(cfg, kv);
-    if (c.epochs > 0) SetKey(cfg, "num_epochs", long{c.epochs}, c.source + ": epochs");
-    if (c.threads > 0) SetKey(cfg, "threads", long{c.threads}, c.source + ": threads");
+    if (c.epochs) SetKey(cfg, "num_epochs", *c.epochs, c.source + ": epochs");
+    if (c.threads) SetKey(cfg, "threads", *c.threads, c.source + ": threads");
     recipe_changes.push_back(RecipeChanges(file, cfg));
     configs.push_back(cfg);
   }
@@ -252,6 +296,7 @@ nlohmann::json RunExperiment(const ExperimentConfig& c, const ExperimentOptions&
     corpus::BuildCorpus(co);
     data_root = c.corpus_dir;
   }
+  CheckLogEvery(c, configs, data_root);
   WriteFileAtomic(out + "/experiment.yaml", ReadFile(c.source));
 
   report::ExperimentSpec spec;

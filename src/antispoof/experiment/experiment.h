@@ -3,6 +3,7 @@
 // an interrupted one continues from its last.pth.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -25,8 +26,10 @@ struct ExperimentConfig {
   std::string corpus_dir = "data/corpus";
   std::string corpus_size = "default";
   std::vector<long> seeds = {1, 2};
-  int epochs = 0;                     // 0 = each config's num_epochs
-  int threads = 0;
+  // Keys set on every run's config when present (validated as the keys num_epochs and threads when
+  // the file is read; `epochs: 0` is an error like `num_epochs: 0`).
+  std::optional<long> epochs;
+  std::optional<long> threads;
   int bootstrap_samples = 1000;
   bool bench = true;
   int bench_repeats = 1;              // timed runs per figure within one benchmark (median kept)
@@ -35,7 +38,9 @@ struct ExperimentConfig {
   std::vector<RunEntry> runs;
 };
 
-// Error naming the file and key for an unknown key, a duplicate run name, no runs or no seeds.
+// Error naming the file and key for an unknown key, a run name that is not a plain folder name
+// (`../x`), a duplicate run name or seed, a negative seed, no runs or no seeds, and an epochs or threads
+// value its config key refuses: everything is checked before anything trains.
 ExperimentConfig LoadExperimentConfig(const std::string& path);
 
 struct ExperimentOptions {

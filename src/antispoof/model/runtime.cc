@@ -3,12 +3,13 @@
 #include <thread>
 
 #include "antispoof/common/error.h"
+#include "antispoof/common/process.h"
 
 namespace antispoof::model {
 
 int ConfigureThreads(int threads) {
-  int n = threads > 0 ? threads : static_cast<int>(std::thread::hardware_concurrency());
-  if (n < 1) n = 1;
+  if (threads < 0) Fail("intra-op threads: " + std::to_string(threads) + " is negative (0 = all cores)");
+  const int n = threads > 0 ? BoundedThreads(threads, "intra-op threads") : MachineCores();
   torch::set_num_threads(n);
   return n;
 }

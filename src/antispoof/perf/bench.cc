@@ -11,6 +11,7 @@
 #include <functional>
 #include <limits>
 
+#include "antispoof/common/error.h"
 #include "antispoof/common/strings.h"
 #include "antispoof/model/countermeasure.h"
 #include "antispoof/model/runtime.h"
@@ -93,6 +94,10 @@ double MeasureGemmGflops(int n, int repeats) {
 }
 
 BenchResult RunBenchmark(const ModelConfig& config, const BenchOptions& options) {
+  // Refused rather than clamped: a clamped value would report other batches' timings under these keys.
+  if (options.batch < 1) Fail(Format("bench: batch %d: must be at least 1", options.batch));
+  if (options.repeats < 1) Fail(Format("bench: repeats %d: must be at least 1", options.repeats));
+  if (options.warmup < 0) Fail(Format("bench: warmup %d: must not be negative", options.warmup));
   const auto t_start = Clock::now();
   ProcessStateGuard restore;
   BenchResult r;
@@ -109,8 +114,8 @@ BenchResult RunBenchmark(const ModelConfig& config, const BenchOptions& options)
   r.repeats = options.repeats;
   r.sinc_impl = ToString(config.sinc_impl);
   const bool log = options.progress;
-  const int warmup = std::max(0, options.warmup), repeats = std::max(1, options.repeats);
-  const int batch = std::max(1, options.batch);
+  const int warmup = options.warmup, repeats = options.repeats;
+  const int batch = options.batch;
 
   auto summary = model::Summarize(config);
   int64_t sinc_macs = 0;

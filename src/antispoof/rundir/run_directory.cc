@@ -1,10 +1,19 @@
 #include "antispoof/rundir/run_directory.h"
 
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
+#include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
+#include <filesystem>
 #include <optional>
 #include <sstream>
+#include <thread>
 
 #include "antispoof/common/error.h"
 #include "antispoof/common/files.h"
@@ -105,7 +114,102 @@ std::vector<double> ParseCsvNumbers(const std::vector<std::string>& fields, cons
   return row;
 }
 
+constexpr const char* kMarkerFormat = "antispoof-run-folder-1";
+
+const char* KindName(FolderKind kind) { return kind == FolderKind::kRun ? "run" : "experiment"; }
+
+// A folder an earlier antispoof (before the mark) wrote, recognised by its files.
+bool IsUnmarkedAntispoofFolder(const std::string& dir, FolderKind kind) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (kind == FolderKind::kRun) return FileExists(dir + "/run.json") && FileExists(dir + "/last.pth");
+  return fs::is_directory(dir + "/runs", ec);  // experiment.yaml comes later (after the corpus is built)
+}
+
+// Whether `dir` holds anything but antispoof's own mark and lock (and their temporary files).
+bool HoldsUserFiles(const std::string& dir) {
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator(dir, ec))
+    if (!StartsWith(e.path().filename().string(), ".antispoof-")) return true;
+  return false;
+}
+
+// Refuses a folder that antispoof must not write into; writes the mark when it is absent.
+void CheckAndMark(const std::string& dir, FolderKind kind, const std::string& flag) {
+  const std::string marker = dir + "/" + FolderClaim::kMarker;
+  if (FileExists(marker)) {
+    nlohmann::json mark = nlohmann::json::parse(ReadFile(marker), nullptr, false);
+    if (mark.is_discarded() || !mark.is_object() || mark.value("format", "") != kMarkerFormat ||
+        !mark.contains("kind") || !mark["kind"].is_string())
+      FailAt(marker, 0, std::string("not an antispoof mark of format ") + kMarkerFormat +
+                            " (written by another version?): antispoof will not write into " + dir);
+    const std::string has = mark.value("kind", "");
+    if (has != KindName(kind))
+      FailAt(dir, 0, "is an antispoof " + has + " folder, not " +
+                         (kind == FolderKind::kRun ? "a run" : "an experiment") + " folder: choose another " + flag);
+    return;
+  }
+  if (HoldsUserFiles(dir) && !IsUnmarkedAntispoofFolder(dir, kind))
+    FailAt(dir, 0, std::string("exists and is not an antispoof ") + KindName(kind) + " folder (no " +
+                       FolderClaim::kMarker +
+                       "): antispoof writes only into a new or empty folder, or one it created; choose another " +
+                       flag);
+  WriteJsonFile(marker, {{"format", kMarkerFormat}, {"kind", KindName(kind)}});
+}
+
+// The PID the lock file names ("" while its holder has not written it yet).
+std::string LockHolder(int fd) {
+  char buf[32] = {0};
+  const ssize_t n = ::pread(fd, buf, sizeof(buf) - 1, 0);
+  return n > 0 ? Trim(std::string(buf, static_cast<size_t>(n))) : "";
+}
+
 }  // namespace
+
+FolderClaim FolderClaim::Acquire(const std::string& dir, FolderKind kind, const std::string& flag) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (fs::exists(dir, ec) && !fs::is_directory(dir, ec))
+    FailAt(dir, 0, "exists and is not a folder: choose another " + flag);
+  // Before anything is created: a user's folder is refused untouched.
+  if (fs::is_directory(dir, ec) && !FileExists(dir + "/" + kMarker) && HoldsUserFiles(dir) &&
+      !IsUnmarkedAntispoofFolder(dir, kind))
+    CheckAndMark(dir, kind, flag);  // throws
+  MakeDirs(dir);
+  const std::string lock = dir + "/" + kLock;
+  const int fd = ::open(lock.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0) FailAt(lock, 0, std::string("cannot create the lock file: ") + std::strerror(errno));
+  FolderClaim claim(fd);  // closes the file on every error below
+  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    if (errno != EWOULDBLOCK) FailAt(lock, 0, std::string("cannot lock: ") + std::strerror(errno));
+    std::string holder = LockHolder(fd);
+    // The holder writes its PID right after locking: give it a moment.
+    for (int i = 0; i < 50 && holder.empty(); ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      holder = LockHolder(fd);
+    }
+    FailAt(dir, 0, "is in use by another antispoof process (PID " + (holder.empty() ? std::string("unknown") : holder) +
+                       ", holding " + lock + "): wait for it to finish, or choose another " + flag);
+  }
+  const std::string pid = std::to_string(::getpid()) + "\n";
+  if (::ftruncate(fd, 0) != 0 || ::pwrite(fd, pid.data(), pid.size(), 0) != static_cast<ssize_t>(pid.size()))
+    FailAt(lock, 0, std::string("cannot write this process's PID: ") + std::strerror(errno));
+  CheckAndMark(dir, kind, flag);  // under the lock: no other antispoof process marks it meanwhile
+  return claim;
+}
+
+FolderClaim& FolderClaim::operator=(FolderClaim&& other) noexcept {
+  if (this != &other) {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = other.fd_;
+    other.fd_ = -1;
+  }
+  return *this;
+}
+
+FolderClaim::~FolderClaim() {
+  if (fd_ >= 0) ::close(fd_);  // closing the only descriptor releases the flock
+}
 
 nlohmann::json RunInfo::ToJson() const {
   return {{"seed", seed},           {"command", command},         {"versions", versions},

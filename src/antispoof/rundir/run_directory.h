@@ -39,6 +39,37 @@ class RunDirectory {
   std::string dir_;
 };
 
+// What a folder antispoof writes holds: one training run (train --out, an experiment's seed folder) or
+// an experiment (experiment --out).
+enum class FolderKind { kRun, kExperiment };
+
+// Exclusive use of a folder antispoof writes (docs/run_directory.md, "Ownership and the lock"):
+// - antispoof creates the folder and marks it: `.antispoof-run` holds the format version and the kind;
+// - an existing folder that holds anything and has no mark is refused (antispoof never writes into a
+//   user's folder: `train -o .` next to one's config.yaml), as is a mark of the other kind; a folder
+//   of an earlier version without the mark is recognised by its files (run: run.json and last.pth;
+//   experiment: runs/) and marked;
+// - `.antispoof-lock` is locked with flock(2) for the claim's lifetime and holds the holder's PID: a
+//   second process is refused with a message naming that PID. The kernel drops the lock when its
+//   holder exits, however (kill -9 included), so a killed run is resumed without any cleanup.
+// Error "DIR: ..." for each refusal; `flag` names the option the folder came from ("--out").
+class FolderClaim {
+ public:
+  static FolderClaim Acquire(const std::string& dir, FolderKind kind, const std::string& flag = "--out");
+  FolderClaim() = default;
+  FolderClaim(FolderClaim&& other) noexcept : fd_(other.fd_) { other.fd_ = -1; }
+  FolderClaim& operator=(FolderClaim&& other) noexcept;
+  FolderClaim(const FolderClaim&) = delete;
+  FolderClaim& operator=(const FolderClaim&) = delete;
+  ~FolderClaim();  // releases the lock (the lock file stays)
+  static constexpr const char* kMarker = ".antispoof-run";
+  static constexpr const char* kLock = ".antispoof-lock";
+
+ private:
+  explicit FolderClaim(int fd) : fd_(fd) {}
+  int fd_ = -1;
+};
+
 // run.json: how the run was started (written once, by rank 0).
 struct RunInfo {
   long seed = 0;

@@ -8,9 +8,16 @@
 #include <torch/csrc/distributed/c10d/ProcessGroupNCCL.hpp>
 #endif
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <random>
 #include <thread>
 
 #include "antispoof/common/error.h"
@@ -60,6 +67,59 @@ std::string WorkError(const DistOptions& o, const std::string& what, const std::
       "rank %d of %d: %s failed: %s (another rank stopped, or did not answer within "
       "--dist-timeout %g s)",
       o.rank, o.world_size, what.c_str(), cause.c_str(), o.timeout_s);
+}
+
+constexpr const char* kRendezvousHeader = "antispoof-rendezvous-1 ";
+
+// A fresh rendezvous through --dist-init-file: rank 0 creates the file, exclusively and complete
+// (written aside, then link(2)ed into place, which fails when the path exists), holding a new random
+// nonce; the other ranks wait (at most the timeout) until it exists and read the nonce. The ranks meet
+// in the FileStore INIT.<nonce>.store, a file no earlier run can have used. An existing init file is
+// refused by rank 0, and by the other ranks when antispoof did not write it. Returns the store's path.
+std::string FreshRendezvous(const DistOptions& o) {
+  const std::string& path = o.init_file;
+  if (o.rank == 0) {
+    std::random_device device;
+    const uint64_t nonce = (static_cast<uint64_t>(device()) << 32) ^ device() ^
+                           static_cast<uint64_t>(std::chrono::system_clock::now().time_since_epoch().count()) ^
+                           (static_cast<uint64_t>(::getpid()) << 16);
+    const std::string hex = Format("%016llx", static_cast<unsigned long long>(nonce));
+    const std::string tmp = path + ".tmp." + std::to_string(::getpid());
+    const std::string content = kRendezvousHeader + hex + "\n";
+    FILE* f = std::fopen(tmp.c_str(), "w");
+    const bool written = f && std::fwrite(content.data(), 1, content.size(), f) == content.size();
+    if (f) std::fclose(f);
+    const int linked = written ? ::link(tmp.c_str(), path.c_str()) : -1;
+    const int err = errno;
+    ::unlink(tmp.c_str());
+    if (linked != 0 && written && err == EEXIST)
+      Fail(Format("rank 0 of %d: --dist-init-file %s already exists (left by an earlier or failed run, or another "
+                  "file): a rendezvous needs a new file; remove it or name another",
+                  o.world_size, path.c_str()));
+    if (linked != 0)
+      Fail(Format("rank 0 of %d: cannot create --dist-init-file %s: %s", o.world_size, path.c_str(),
+                  std::strerror(written ? err : errno)));
+    return path + "." + hex + ".store";
+  }
+  const auto until = std::chrono::steady_clock::now() + std::chrono::duration<double>(o.timeout_s);
+  struct stat st;
+  while (::stat(path.c_str(), &st) != 0) {
+    if (std::chrono::steady_clock::now() > until)
+      Fail(Format("rank %d of %d: rank 0 did not create --dist-init-file %s within --dist-timeout %g s", o.rank,
+                  o.world_size, path.c_str(), o.timeout_s));
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  char buf[64] = {0};
+  FILE* f = std::fopen(path.c_str(), "r");
+  const size_t n = f ? std::fread(buf, 1, sizeof(buf) - 1, f) : 0;
+  if (f) std::fclose(f);
+  const std::string text(buf, n);
+  const std::string header = kRendezvousHeader;
+  if (!StartsWith(text, header) || Trim(text.substr(header.size())).size() != 16)
+    Fail(Format("rank %d of %d: --dist-init-file %s is not a rendezvous file antispoof's rank 0 created for this "
+                "run (an earlier run's, or another file): rank 0 refuses it too; remove it or name another",
+                o.rank, o.world_size, path.c_str()));
+  return path + "." + Trim(text.substr(header.size())) + ".store";
 }
 
 }  // namespace
@@ -125,6 +185,7 @@ std::string DeviceForRank(const std::string& device, const DistOptions& o) {
 }
 
 struct Distributed::Impl {
+  std::string created_init_file;  // rank 0: the init file it created, removed with the group
   c10::intrusive_ptr<c10d::Store> store;
   c10::intrusive_ptr<Backend> group;
   torch::Device device = torch::kCPU;
@@ -142,7 +203,12 @@ struct Distributed::Impl {
 Distributed::Distributed(DistOptions options, std::string backend, std::unique_ptr<Impl> impl)
     : options_(std::move(options)), backend_(std::move(backend)), impl_(std::move(impl)) {}
 
-Distributed::~Distributed() = default;
+Distributed::~Distributed() {
+  if (!impl_) return;
+  const std::string init_file = impl_->created_init_file;
+  impl_.reset();  // the group and the store first (the store removes its file once every rank is done)
+  if (!init_file.empty()) ::unlink(init_file.c_str());  // the path is free for the next run
+}
 
 std::unique_ptr<Distributed> Distributed::Create(const DistOptions& in,
                                                  const torch::Device& device) {
@@ -170,7 +236,9 @@ std::unique_ptr<Distributed> Distributed::Create(const DistOptions& in,
       o.init_file.empty() ? Format("%s:%d", o.master_addr.c_str(), o.master_port) : o.init_file;
   try {
     if (!o.init_file.empty()) {
-      impl->store = c10::make_intrusive<c10d::FileStore>(o.init_file, o.world_size);
+      const std::string store_path = FreshRendezvous(o);
+      if (o.rank == 0) impl->created_init_file = o.init_file;
+      impl->store = c10::make_intrusive<c10d::FileStore>(store_path, o.world_size);
       impl->store->setTimeout(timeout);
     } else {
       c10d::TCPStoreOptions so;
@@ -208,12 +276,15 @@ std::unique_ptr<Distributed> Distributed::Create(const DistOptions& in,
 #endif
     }
   } catch (const Error&) {
+    if (!impl->created_init_file.empty()) ::unlink(impl->created_init_file.c_str());
     throw;
   } catch (const std::exception& e) {
+    if (!impl->created_init_file.empty()) ::unlink(impl->created_init_file.c_str());
     Fail(Format(
         "rank %d of %d: joining the process group at %s failed: %s (every rank must start within "
-        "--dist-timeout %g s and reach that address)",
-        o.rank, o.world_size, rendezvous.c_str(), e.what(), o.timeout_s));
+        "--dist-timeout %g s and reach that address%s)",
+        o.rank, o.world_size, rendezvous.c_str(), e.what(), o.timeout_s,
+        o.init_file.empty() ? "" : "; the init file must be new: rank 0 refuses one that already exists"));
   }
   auto dist = std::unique_ptr<Distributed>(new Distributed(o, backend, std::move(impl)));
   dist->Barrier("the first barrier");
@@ -308,6 +379,23 @@ std::vector<torch::Tensor> Distributed::AllGatherRows(const torch::Tensor& rows,
   std::vector<torch::Tensor> result;
   for (int r = 0; r < world_size(); ++r) result.push_back(out[0][r].cpu().narrow(0, 0, n[r]));
   return result;
+}
+
+std::vector<std::string> Distributed::AllGatherText(const std::string& text, const std::string& what) {
+  if (world_size() == 1) return {text};
+  // One byte per float64 row: exact, and AllGatherRows already handles ranks of different lengths.
+  torch::Tensor rows = torch::empty({static_cast<int64_t>(text.size()), 1}, torch::kFloat64);
+  auto r = rows.accessor<double, 2>();
+  for (size_t i = 0; i < text.size(); ++i) r[static_cast<int64_t>(i)][0] = static_cast<unsigned char>(text[i]);
+  std::vector<std::string> out;
+  for (const torch::Tensor& part : AllGatherRows(rows, what)) {
+    const torch::Tensor c = part.contiguous();
+    const double* p = c.data_ptr<double>();
+    std::string s(static_cast<size_t>(c.size(0)), '\0');
+    for (size_t i = 0; i < s.size(); ++i) s[i] = static_cast<char>(static_cast<unsigned char>(p[i]));
+    out.push_back(std::move(s));
+  }
+  return out;
 }
 
 void Distributed::CheckSame(const std::vector<double>& values, const std::string& what) {

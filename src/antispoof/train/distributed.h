@@ -57,7 +57,11 @@ std::string DeviceForRank(const std::string& device, const DistOptions& options)
 // (`what`) and the timeout.
 class Distributed {
  public:
-  // Rendezvous with the other ranks (blocks until all have joined, at most timeout_s).
+  // Rendezvous with the other ranks (blocks until all have joined, at most timeout_s). With an init
+  // file the rendezvous is fresh by construction: rank 0 creates the file (refusing one that already
+  // exists: a previous run's store would hand out dead addresses) with a new nonce, the other ranks
+  // wait for it and read the nonce, and all meet in the FileStore INIT.<nonce>.store; rank 0 removes
+  // the init file when the group ends.
   static std::unique_ptr<Distributed> Create(const DistOptions& options,
                                              const torch::Device& device);
   ~Distributed();
@@ -81,6 +85,8 @@ class Distributed {
   void Broadcast(const std::vector<torch::Tensor>& tensors, const std::string& what);
   // Every rank's `rows` ([n_r, k] float64, n_r may differ), indexed by rank.
   std::vector<torch::Tensor> AllGatherRows(const torch::Tensor& rows, const std::string& what);
+  // Every rank's `text`, indexed by rank (to compare what the ranks were started with).
+  std::vector<std::string> AllGatherText(const std::string& text, const std::string& what);
   // Error naming the first rank that disagrees when the ranks pass values with different bits.
   void CheckSame(const std::vector<double>& values, const std::string& what);
   void Barrier(const std::string& what);

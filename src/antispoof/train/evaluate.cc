@@ -1,6 +1,7 @@
 #include "antispoof/train/evaluate.h"
 
 #include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <optional>
 
@@ -28,11 +29,30 @@ std::optional<std::string> FindAsvScores(const std::string& data_root, data::Spl
   return std::nullopt;
 }
 
+namespace {
+
+// Error naming the checkpoint when a score is NaN or infinite (its weights are broken): nothing is
+// written, so `scores_path` keeps the previous results.
+void CheckFiniteScores(const std::vector<metrics::ScoreRecord>& records, const std::string& checkpoint,
+                       const std::string& scores_path) {
+  size_t bad = 0;
+  const metrics::ScoreRecord* first = nullptr;
+  for (const auto& r : records)
+    if (!std::isfinite(r.score) && bad++ == 0) first = &r;
+  if (bad > 0)
+    FailAt(checkpoint, 0, Format("%zu of the %zu scores are not finite (first: %s, %g): the model's weights are "
+                                 "broken; %s and its metrics were left as they were",
+                                 bad, records.size(), first->utterance.c_str(), first->score, scores_path.c_str()));
+}
+
+}  // namespace
+
 EvalResult Evaluate(const EvalOptions& o) {
   const std::string dir = o.run_dir;
   if (!fs::is_directory(dir)) FailAt(dir, 0, "no such run directory");
   const rundir::RunDirectory files(dir);
   Config config = LoadConfig(files.config());
+  ApplyKeyFlags(config, o.key_flags);
   std::optional<metrics::Calibration> calibration;  // read first: a bad file fails before scoring
   if (!o.calibration.empty()) calibration = metrics::ReadCalibration(o.calibration);
   std::string data_root = o.data_root.empty() ? rundir::ReadRunInfo(files).data_root : o.data_root;
@@ -44,7 +64,7 @@ EvalResult Evaluate(const EvalOptions& o) {
   if (checkpoint == "last") checkpoint = files.last_checkpoint();
   if (!FileExists(checkpoint)) FailAt(checkpoint, 0, "no such checkpoint (has the run finished an epoch?)");
 
-  model::ConfigureThreads(o.threads > 0 ? o.threads : config.train.threads);
+  model::ConfigureThreads(config.train.threads);
   const std::string protocol_path = data::FindProtocol(data_root, split);
   data::Protocol protocol = data::ReadProtocol(protocol_path);
   data::DatasetOptions dopt;
@@ -55,17 +75,17 @@ EvalResult Evaluate(const EvalOptions& o) {
   infer::ScoreOptions so;
   so.items = ds.items;
   so.decode = o.decode;
-  so.batch_size = o.batch_size > 0 ? o.batch_size : config.train.batch_size;
+  so.batch_size = config.train.batch_size;
   so.num_workers = config.train.num_workers;
   model::Countermeasure net = infer::LoadModel(
-      config.model, checkpoint, model::ParseDevice(o.device.empty() ? config.train.device : o.device));
+      config.model, checkpoint, model::ParseDevice(config.train.device));
   std::vector<infer::ScoredItem> scored = infer::ScoreItems(*net, so);
 
   EvalResult r;
   r.scores_path = files.scores(data::SplitName(split));
   r.metrics_path = files.metrics(data::SplitName(split));
   auto records = infer::ToScoreRecords(scored);
-  metrics::WriteScoreFile(r.scores_path, records);
+  CheckFiniteScores(records, checkpoint, r.scores_path);
 
   std::optional<metrics::AsvScores> asv;
   std::string asv_path = o.asv_scores;
@@ -86,6 +106,8 @@ EvalResult Evaluate(const EvalOptions& o) {
     r.metrics["calibrated"] = metrics::CalibratedMetricsJson(*calibration, records);
     r.metrics["calibrated"]["file"] = o.calibration;
   }
+  // Last, once everything above succeeded: a failure leaves the previous results as they were.
+  metrics::WriteScoreFile(r.scores_path, records);
   rundir::WriteJsonFile(r.metrics_path, r.metrics);
   r.text = metrics::FormatMetricsReport(report);
   if (calibration) {

@@ -8,7 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "antispoof/audio/audio.h"
-#include "antispoof/config/config.h"
+#include "antispoof/config/key_flags.h"
 #include "antispoof/data/layout.h"
 #include "antispoof/infer/scoring.h"
 
@@ -22,9 +22,9 @@ struct EvalOptions {
   std::string asv_scores;           // default: the layout's ASV score file of the split, if present
   bool skip_missing = false;
   audio::DecodeOptions decode;
-  int threads = 0;
-  std::string device;               // default: the run's config
-  int batch_size = 0;               // default: the run's config
+  // --threads, --device, --batch-size: keys of the run's config set for this scoring (the run's values
+  // by default), under the keys' own rules.
+  std::vector<KeyFlag> key_flags;
   // A calibration file (antispoof calibrate): the metrics JSON gains "calibrated" (the ASVspoof 5
   // figures and the decisions' accuracy on its log-likelihood ratios); the score file stays raw.
   std::string calibration;
@@ -38,7 +38,9 @@ struct EvalResult {
 };
 
 // Writes RUN_DIR/scores_<split>.txt (4 columns, replaced, never appended) and
-// RUN_DIR/metrics_<split>.json.
+// RUN_DIR/metrics_<split>.json. Both are replaced only once the new results are complete and every
+// score is finite: a broken checkpoint (NaN weights) is an Error naming it, and the previous files
+// stay byte-identical.
 EvalResult Evaluate(const EvalOptions& options);
 
 // The layout's ASV score file for a split, when present.

@@ -2,12 +2,14 @@
 
 #include <signal.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <memory>
 #include <optional>
+#include <sstream>
 #include <utility>
 
 #include "antispoof/common/error.h"
@@ -73,6 +75,39 @@ Progress ProgressFrom(const nlohmann::json& j, const std::string& source) {
   } catch (const nlohmann::json::exception& e) {
     FailAt(source, 0, std::string("checkpoint metadata lacks the training progress: ") + e.what());
   }
+}
+
+// The keys whose lines differ between two "key: value" texts (ToYaml's layout; indented lines are
+// model keys), each as "KEY (A on rank 0, B there)".
+std::vector<std::string> DifferingYamlKeys(const std::string& a, const std::string& b) {
+  auto parse = [](const std::string& text) {
+    std::vector<std::pair<std::string, std::string>> out;
+    std::istringstream in(text);
+    for (std::string line; std::getline(in, line);) {
+      const size_t colon = line.find(':');
+      if (colon == std::string::npos) continue;
+      const bool nested = StartsWith(line, "  ");
+      const std::string key = (nested ? "model." : "") + Trim(line.substr(0, colon));
+      out.emplace_back(key, Trim(line.substr(colon + 1)));
+    }
+    return out;
+  };
+  const auto pa = parse(a), pb = parse(b);
+  auto find = [](const std::vector<std::pair<std::string, std::string>>& kv, const std::string& key) {
+    for (const auto& [k, v] : kv)
+      if (k == key) return v;
+    return std::string("(absent)");
+  };
+  std::vector<std::string> keys;
+  for (const auto* list : {&pa, &pb})
+    for (const auto& [k, v] : *list) {
+      const std::string va = find(pa, k), vb = find(pb, k);
+      if (va == vb || k == "model") continue;
+      const std::string entry = k + " (" + va + " on rank 0, " + vb + " there)";
+      if (std::find(keys.begin(), keys.end(), entry) == keys.end()) keys.push_back(entry);
+    }
+  if (keys.empty()) keys.push_back("the order of the keys");
+  return keys;
 }
 
 data::Dataset LoadSplit(const TrainOptions& o, data::Split split) {
@@ -205,6 +240,7 @@ class Trainer {
  private:
   void PrepareRunDirectory();
   void LoadData();
+  void AgreeOnTheRun() const;
   void WriteRunFiles();
   void BuildModel();
   void ResumeFromLastCheckpoint();
@@ -242,6 +278,7 @@ class Trainer {
   nlohmann::json checkpoint_meta_;  // what every checkpoint records besides its progress
   Progress progress_;
   std::optional<rundir::Summary> summary_;
+  rundir::FolderClaim claim_;  // rank 0: the run folder's mark and lock, held until training returns
 };
 
 nlohmann::json Trainer::Run() {
@@ -255,6 +292,7 @@ nlohmann::json Trainer::Run() {
   rank_batch_ = tc_.batch_size / o_.dist.world_size;
   LoadData();  // a config/data mismatch stops before anything is written or trained
   dist_ = Distributed::Create(o_.dist, device_);
+  AgreeOnTheRun();  // before any collective whose shapes depend on the config
   WriteRunFiles();
   BuildModel();
   ResumeFromLastCheckpoint();
@@ -268,10 +306,11 @@ nlohmann::json Trainer::Run() {
   return (summary_ ? *summary_ : rundir::ReadSummary(run_)).ToJson();
 }
 
-// Refuses a folder that holds another run (or logs without a checkpoint), and a resume under
+// Claims the folder (rank 0: created and marked by antispoof, locked against a second process);
+// refuses a folder that holds another run (or logs without a checkpoint), and a resume under
 // another config; clears what a kill left while a checkpoint was being written.
 void Trainer::PrepareRunDirectory() {
-  if (writer_) MakeDirs(run_.dir());
+  if (writer_) claim_ = rundir::FolderClaim::Acquire(run_.dir(), rundir::FolderKind::kRun);
   resume_from_last_ = o_.resume && FileExists(run_.last_checkpoint());
   const bool has_logs = FileExists(run_.epochs());
   if (!o_.resume && (FileExists(run_.last_checkpoint()) || has_logs))
@@ -293,6 +332,29 @@ void Trainer::LoadData() {
   train_ds_ = LoadSplit(o_, data::Split::kTrain);
   dev_ds_ = LoadSplit(o_, data::Split::kDev);
   train_items_ = Subset(train_ds_.items, tc_.max_train_items, tc_.seed);
+}
+
+// Every rank trains the same run: the resolved config (seed included), the inputs read and the
+// resume flag are exchanged at start and compared with rank 0's; a rank started with another config
+// would otherwise build another model and abort inside a collective. Every rank fails with the same
+// message, naming the rank and the keys that differ.
+void Trainer::AgreeOnTheRun() const {
+  if (dist_->world_size() == 1) return;
+  std::string mine = ToYaml(o_.config);
+  mine += Format("resume: %s\nskip_missing: %s\nmixdown: %s\nresample: %s\ntrain_items: %zu\ndev_items: %zu\n",
+                 o_.resume ? "true" : "false", o_.skip_missing ? "true" : "false", o_.decode.mixdown ? "true" : "false",
+                 o_.decode.resample ? "true" : "false", train_items_.size(), dev_ds_.items.size());
+  const std::vector<std::string> all = dist_->AllGatherText(mine, "exchanging the ranks' configs");
+  for (int r = 1; r < dist_->world_size(); ++r) {
+    if (all[r] == all[0]) continue;
+    const std::vector<std::string> keys = DifferingYamlKeys(all[0], all[r]);
+    std::string listed;
+    for (size_t i = 0; i < keys.size() && i < 5; ++i) listed += (i ? ", " : "") + keys[i];
+    if (keys.size() > 5) listed += Format(" and %zu more", keys.size() - 5);
+    Fail(Format("rank %d of %d: rank %d: config differs from rank 0 (keys: %s); start every rank with the same "
+                "config, flags and data",
+                dist_->rank(), dist_->world_size(), r, listed.c_str()));
+  }
 }
 
 void Trainer::WriteRunFiles() {
