@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "antispoof/common/error.h"
+#include "antispoof/common/files.h"
 #include "antispoof/common/strings.h"
 #include "antispoof/data/layout.h"
 #include "antispoof/data/protocol.h"
@@ -18,6 +19,7 @@ struct ProtocolArgs {
   std::string data_root;
   std::string split;
   std::string layout = "auto";
+  std::string write;
   size_t max_listed = 5;
 };
 
@@ -41,6 +43,16 @@ int RunProtocol(const ProtocolArgs& args) {
   std::printf("protocol %s: %s\n", protocol.path.c_str(),
               path.empty() ? "bonafide/ and spoof/ subfolders" : FormatName(protocol.format).c_str());
   std::fputs(FormatSummary(Summarize(protocol)).c_str(), stdout);
+  if (!args.write.empty()) {
+    if (!protocol.has_keys) Fail(protocol.path + ": has no bonafide/spoof keys to write (a trial list)");
+    std::string text;
+    for (const auto& e : protocol.entries) {
+      text += (e.speaker.empty() ? std::string("-") : e.speaker) + " " + e.utt + " - " + e.attack + " " +
+              (e.label == kBonafide ? "bonafide" : "spoof") + "\n";
+    }
+    WriteFileAtomic(args.write, text);
+    std::printf("wrote %s (SPEAKER UTT - ATTACK KEY, %zu lines)\n", args.write.c_str(), protocol.entries.size());
+  }
   if (args.data_root.empty()) return 0;
   AudioLocator locator(args.data_root, split, layout);
   std::vector<std::string> missing;
@@ -79,6 +91,9 @@ antispoof::cli::Registration reg{
            ->check(CLI::IsMember({"train", "dev", "eval"}));
        sub.add_option("--layout", args->layout,
                       "Dataset layout: auto (default), la2019, la2021, df2021, asvspoof5, itw or folder");
+       sub.add_option("--write", args->write,
+                      "Also write the keys as an official 5-column CM protocol (SPEAKER UTT - ATTACK KEY), e.g. "
+                      "for `antispoof metrics --protocol` on a folder layout");
        sub.add_option("--max-listed", args->max_listed, "Missing names to list");
        return [args] { return RunProtocol(*args); };
      },

@@ -122,6 +122,12 @@ TEST_F(LayoutFaults, FolderOfBonafideAndSpoof) {
   ASSERT_EQ(p.exit_code, 0) << p.err;
   EXPECT_TRUE(Contains(p.out, "utterances 4: bonafide 2, spoof 2")) << p.out;
   EXPECT_TRUE(Contains(p.out, "A01")) << p.out;
+  // Its keys as a CM protocol give the metrics an EER.
+  const std::string keys = root_ + "/keys.txt";
+  CommandResult w = RunAntispoof("protocol --data-root " + Quote(root_) + " --write " + Quote(keys));
+  ASSERT_EQ(w.exit_code, 0) << w.err;
+  EXPECT_EQ(Slurp(keys), "- b1 - - bonafide\n- b2 - - bonafide\n- s1 - A01 spoof\n- s2 - spoof spoof\n");
+  ExpectEer(keys);
 }
 
 TEST_F(LayoutFaults, UnknownOrUndetectableLayoutIsNamed) {
