@@ -13,6 +13,12 @@ antispoof::cli::Registration reg{{"eval", "Score a trained run on a split; write
   sub.add_option("--split", o->split, "eval or dev")->check(CLI::IsMember({"eval", "dev"}));
   sub.add_option("--checkpoint", o->checkpoint, "best, last or a .pth path");
   sub.add_option("--data-root", o->data_root, "Data root (default: the run's)");
+  sub.add_option("--layout", o->layout,
+                 "Test on another data set instead of the run's split: its layout (auto, la2019, la2021, df2021, "
+                 "asvspoof5, itw, folder; docs/layouts.md) under --data-root; writes scores_NAME.txt and "
+                 "metrics_NAME.json");
+  sub.add_option("--protocol", o->protocol, "Another test set's protocol or key file (implies --layout auto)");
+  sub.add_option("--name", o->name, "Name of that test set's files (default: the layout's name)");
   sub.add_option("--asv-scores", o->asv_scores, "ASV score file for t-DCF (default: the layout's, if any)");
   antispoof::cli::AddKeyFlag(sub, o->key_flags, "--threads", "threads",
                              "Intra-op threads, 0 = all cores (default: the run's)");

@@ -61,9 +61,10 @@ antispoof::cli::Registration registration{
                       "(filename<TAB>cm-score); higher = more bona fide")
            ->required();
        sub.add_option("--protocol", options->protocol_path,
-                      "CM protocol (SPEAKER UTT - ATTACK KEY) or ASVspoof 5 key file (header "
-                      "filename<TAB>cm-label, optional attack_anon) giving keys and attacks to a "
-                      "score file without them");
+                      "CM protocol (SPEAKER UTT - ATTACK KEY), ASVspoof 2021 LA/DF keys "
+                      "(trial_metadata.txt), ASVspoof 5 protocol (.tsv) or key file (header "
+                      "filename<TAB>cm-label, optional attack_anon), or In-the-Wild meta.csv, giving "
+                      "keys and attacks to a score file without them");
        sub.add_option("--asv-scores", options->asv_scores_path,
                       "organisers' ASV score file (SOURCE KEY SCORE), needed for min t-DCF");
        CLI::Option* threshold =

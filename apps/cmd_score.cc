@@ -31,7 +31,7 @@ namespace infer = antispoof::infer;
 using antispoof::Error;
 
 struct ScoreArgs {
-  std::string config, checkpoint, protocol, data_root, device = "cpu";
+  std::string config, checkpoint, protocol, data_root, device = "cpu", layout = "auto";
   std::vector<std::string> paths;
   std::optional<double> threshold;
   int batch_size = 32, threads = 0;
@@ -65,17 +65,18 @@ constexpr const char* kWindowHelp =
 
 std::vector<antispoof::data::Item> CollectItems(const ScoreArgs& a) {
   std::vector<antispoof::data::Item> items;
-  if (!a.protocol.empty()) {
+  if (!a.protocol.empty() || !a.data_root.empty()) {
     if (a.data_root.empty()) throw Error("--protocol needs --data-root");
     antispoof::data::DatasetOptions dopt;
     dopt.skip_missing = a.skip_missing;
-    items = antispoof::data::BuildDataset(antispoof::data::ReadProtocol(a.protocol), a.data_root, dopt).items;
+    items = antispoof::data::ReadLayoutDataset(antispoof::data::ParseLayout(a.layout), a.data_root, a.protocol, dopt)
+                .dataset.items;
   }
   if (!a.paths.empty()) {
     auto more = infer::ItemsFromPaths(a.paths);
     items.insert(items.end(), more.begin(), more.end());
   }
-  if (items.empty()) throw Error("nothing to score: give files, folders or --protocol");
+  if (items.empty()) throw Error("nothing to score: give files, folders, --protocol or --data-root");
   return items;
 }
 
@@ -216,7 +217,13 @@ antispoof::cli::Registration reg{{"score", "Score audio files, folders or a prot
   sub.add_option("--checkpoint", a->checkpoint, ".pth weights (antispoof's or the reference's)")->required();
   sub.add_option("paths", a->paths, "Audio files and/or folders");
   sub.add_option("--protocol", a->protocol, "Score the utterances of a protocol (with --data-root)");
-  sub.add_option("--data-root", a->data_root, "Where the protocol's audio is (ASVspoof layout or a flat folder)");
+  sub.add_option("--data-root", a->data_root,
+                 "Where the protocol's audio is (a dataset layout, see --layout, or a flat folder); without "
+                 "--protocol: a layout whose protocol is found under it (itw, folder, la2021/df2021 keys)");
+  sub.add_option("--layout", a->layout,
+                 "Dataset layout of --data-root/--protocol: auto (default: from the protocol's columns and the "
+                 "folders present), la2019, la2021, df2021, asvspoof5, itw (In-the-Wild meta.csv) or folder "
+                 "(bonafide/ and spoof/ subfolders)");
   sub.add_option("--threshold", a->threshold,
                  "Add a decision column: bonafide if SCORE > T, else spoof (RawNet2's argmax: -0.6931, "
                  "log 1/2; AASIST's scores are logits: 0 is a neutral choice)");
@@ -259,6 +266,7 @@ antispoof::cli::Registration reg{{"score", "Score audio files, folders or a prot
     if (!(a->decode.max_seconds > 0)) throw Error("--max-audio-seconds: must be positive");
     const antispoof::Config config = antispoof::LoadConfig(a->config);
     if (a->batch_size < 1) throw Error("--batch-size: must be at least 1");
+    antispoof::data::ParseLayout(a->layout);  // an unknown --layout fails before the model loads
     std::optional<infer::WindowSpec> spec;
     const infer::Aggregate aggregate = infer::ParseAggregate(a->aggregate, "--aggregate");
     if (a->Windowed()) {  // every flag is checked before the model loads

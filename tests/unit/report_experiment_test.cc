@@ -15,6 +15,7 @@
 #include "antispoof/metrics/report.h"
 #include "antispoof/metrics/score_file.h"
 #include "antispoof/report/report.h"
+#include "antispoof/report/run_data.h"
 #include "support/test_support.h"
 
 namespace antispoof::report {
@@ -230,6 +231,54 @@ TEST(ReportResults, BootstrapCisContainTheEstimateAndAreReproducible) {
   const json none = BuildResults(spec);
   EXPECT_TRUE(none["runs"]["run_0"]["test_eer"]["ci95_bootstrap"].is_null());
   EXPECT_TRUE(none["runs"]["run_0"]["seeds"]["1"]["test_eer_ci95_bootstrap"].is_null());
+}
+
+// A further test set in every seed directory: EER (k + 20) / 100 there.
+void AddTestSet(ExperimentSpec& spec, const std::string& name) {
+  spec.test_sets.push_back(name);
+  for (const RunSpec& run : spec.runs) {
+    for (const SeedRun& seed : run.seeds) {
+      const int k = static_cast<int>(std::lround(100 * rundir::ReadJsonObject(seed.dir + "/metrics_eval.json")["eer"].get<double>()));
+      metrics::WriteScoreFile(seed.dir + "/scores_" + name + ".txt", ScoresWithEer(k + 20, 0.0));
+      metrics::ScoreFile scores = metrics::ReadScoreFile(seed.dir + "/scores_" + name + ".txt");
+      WriteFileAtomic(seed.dir + "/metrics_" + name + ".json",
+                      metrics::MetricsReportToJson(metrics::ComputeMetricsReport(scores.records, nullptr, 0.0)).dump(2));
+    }
+  }
+}
+
+TEST(ReportResults, FurtherTestSetsHaveTheirEerAndCi) {
+  const std::string root = testing::TempDir();
+  ExperimentSpec spec = MakeExperiment(root);
+  const json without = BuildResults(spec);
+  EXPECT_FALSE(without["runs"]["run_0"].contains("test_sets"));
+  EXPECT_EQ(FormatReportMarkdown(spec, without, {}).find("## Test sets"), std::string::npos);
+  AddTestSet(spec, "itw");
+  const json r = BuildResults(spec);
+  const json& eer = r["runs"]["run_0"]["test_sets"]["itw"]["eer"];
+  EXPECT_NEAR(eer["mean"].get<double>(), (0.30 + 0.34) / 2, 1e-9);  // seeds at 10 % and 14 % on eval
+  EXPECT_EQ(eer["n"].get<int>(), 2);
+  ASSERT_TRUE(eer["ci95_bootstrap"].is_array());
+  EXPECT_LE(eer["ci95_bootstrap"][0].get<double>(), eer["mean"].get<double>());
+  EXPECT_GE(eer["ci95_bootstrap"][1].get<double>(), eer["mean"].get<double>());
+  const json& seed = r["runs"]["run_1"]["test_sets"]["itw"]["seeds"]["2"];
+  EXPECT_NEAR(seed["eer"].get<double>(), 0.28, 1e-9);
+  EXPECT_EQ(seed["n_bonafide"].get<int>(), 100);
+  EXPECT_LE(seed["eer_ci95_bootstrap"][0].get<double>(), 0.28);
+  // The eval split's figures are unchanged by a further test set.
+  EXPECT_EQ(r["runs"]["run_0"]["test_eer"], without["runs"]["run_0"]["test_eer"]);
+  const std::string md = FormatReportMarkdown(spec, r, {});
+  EXPECT_NE(md.find("## Test sets: EER (%)"), std::string::npos) << md;
+  EXPECT_NE(md.find("| run | eval | itw |"), std::string::npos) << md;
+  EXPECT_NE(md.find("| run_0 | 12.00 ± 2.83 ["), std::string::npos) << md;
+  // A seed without the test set's scores is named.
+  fs::remove(spec.runs[1].seeds[0].dir + "/scores_itw.txt");
+  try {
+    BuildResults(spec);
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("scores_itw.txt"), std::string::npos) << e.what();
+  }
 }
 
 TEST(ReportResults, PairedDifferenceVsBaselineEqualsHandComputation) {

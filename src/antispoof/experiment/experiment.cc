@@ -25,6 +25,7 @@
 #include "antispoof/perf/bench.h"
 #include "antispoof/report/report.h"
 #include "antispoof/rundir/run_directory.h"
+#include "antispoof/data/layout.h"
 #include "antispoof/train/evaluate.h"
 #include "antispoof/train/trainer.h"
 
@@ -93,6 +94,55 @@ std::string CalibrateOnDev(const std::string& dir) {
   calibration.fitted_on = run.scores("dev");
   metrics::WriteCalibration(run.calibration(), calibration);
   return run.calibration();
+}
+
+std::vector<TestSetEntry> TestSetsOf(const YAML::Node& node, const std::string& path) {
+  std::vector<TestSetEntry> out;
+  if (!node || node.IsNull()) return out;
+  if (!node.IsSequence()) FailAt(path, 0, "test_sets: expected a list of {name, data_root, protocol, layout}");
+  std::set<std::string> names;
+  for (size_t i = 0; i < node.size(); ++i) {
+    const YAML::Node t = node[i];
+    const std::string where = path + ": test_sets[" + std::to_string(i) + "]";
+    if (!t.IsMap()) Fail(where + ": expected a mapping");
+    CheckKeys(t, {"name", "data_root", "protocol", "layout"}, where);
+    TestSetEntry e;
+    if (!t["name"]) Fail(where + ": name: missing");
+    if (!t["data_root"]) Fail(where + ": data_root: missing");
+    e.name = Get<std::string>(t, "name", where);
+    e.data_root = Get<std::string>(t, "data_root", where);
+    if (t["protocol"]) e.protocol = Get<std::string>(t, "protocol", where);
+    if (t["layout"]) e.layout = Get<std::string>(t, "layout", where);
+    try {
+      train::CheckTestSetName(e.name);
+      data::ParseLayout(e.layout);
+    } catch (const Error& err) {
+      Fail(where + ": " + err.what());
+    }
+    if (!names.insert(e.name).second) Fail(where + ": duplicate test set name '" + e.name + "'");
+    out.push_back(std::move(e));
+  }
+  return out;
+}
+
+// Scores the run's best checkpoint on every further test set not scored yet (a resumed experiment
+// adds the ones a finished run lacks), with the run's calibration when it has one.
+void EvaluateTestSets(const ExperimentConfig& c, const std::string& dir) {
+  const rundir::RunDirectory run(dir);
+  for (const TestSetEntry& t : c.test_sets) {
+    if (FileExists(run.metrics(t.name))) continue;
+    train::EvalOptions eo;
+    eo.run_dir = dir;
+    eo.checkpoint = "best";
+    eo.data_root = t.data_root;
+    eo.protocol = t.protocol;
+    eo.layout = t.layout;
+    eo.name = t.name;
+    if (FileExists(run.calibration())) eo.calibration = run.calibration();
+    auto result = train::Evaluate(eo);
+    std::fprintf(stderr, "experiment: %s: test set %s EER %.2f %%\n", dir.c_str(), t.name.c_str(),
+                 result.metrics["eer_percent"].get<double>());
+  }
 }
 
 bool RunFinished(const std::string& dir, int epochs) {
@@ -206,7 +256,7 @@ ExperimentConfig LoadExperimentConfig(const std::string& path) {
   }
   if (!root.IsMap()) FailAt(path, 0, "expected a mapping");
   CheckKeys(root, {"dataset", "data_root", "corpus_dir", "corpus_size", "seeds", "epochs", "threads",
-                   "bootstrap_samples", "bench", "bench_repeats", "bench_rounds", "set", "runs"}, path);
+                   "bootstrap_samples", "bench", "bench_repeats", "bench_rounds", "set", "runs", "test_sets"}, path);
   ExperimentConfig c;
   c.source = path;
   if (root["dataset"]) c.dataset = Get<std::string>(root, "dataset", path);
@@ -259,6 +309,7 @@ ExperimentConfig LoadExperimentConfig(const std::string& path) {
     if (!names.insert(e.name).second) Fail(where + ": duplicate run name '" + e.name + "'");
     c.runs.push_back(std::move(e));
   }
+  c.test_sets = TestSetsOf(root["test_sets"], path);
   return c;
 }
 
@@ -305,6 +356,7 @@ nlohmann::json RunExperiment(const ExperimentConfig& c, const ExperimentOptions&
   spec.command = o.command_line;
   spec.versions = train::Versions();
   spec.bootstrap_samples = c.bootstrap_samples;
+  for (const TestSetEntry& t : c.test_sets) spec.test_sets.push_back(t.name);
   const size_t total = c.runs.size() * c.seeds.size();
   size_t done = 0;
   for (size_t r = 0; r < c.runs.size(); ++r) {
@@ -341,6 +393,7 @@ nlohmann::json RunExperiment(const ExperimentConfig& c, const ExperimentOptions&
       } else {
         std::fprintf(stderr, "experiment: already finished, kept\n");
       }
+      EvaluateTestSets(c, dir);
       rs.seeds.push_back({seed, dir});
     }
     spec.runs.push_back(std::move(rs));

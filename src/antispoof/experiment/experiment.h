@@ -19,6 +19,16 @@ struct RunEntry {
   std::vector<std::string> overrides;  // KEY=VALUE
 };
 
+// A further test set every (run, seed) is scored on after its eval split (antispoof eval --layout):
+// another layout, a held-out condition, another dataset. Its EER is reported per run with the
+// same bootstrap CI as the eval split's.
+struct TestSetEntry {
+  std::string name;       // names scores_<name>.txt in each run directory and the report's column
+  std::string data_root;  // as given (relative to the working directory, like data_root)
+  std::string protocol;   // "" = the layout's default (data::DefaultLayoutProtocol) or a folder
+  std::string layout = "auto";
+};
+
 struct ExperimentConfig {
   std::string source;
   std::string dataset = "antispoof_default";
@@ -36,6 +46,7 @@ struct ExperimentConfig {
   int bench_rounds = 3;               // benchmarks per run, alternating across runs (median kept)
   std::vector<std::string> overrides;  // applied to every run, before the run's own
   std::vector<RunEntry> runs;
+  std::vector<TestSetEntry> test_sets;  // `test_sets: [{name, data_root, protocol, layout}]`
 };
 
 // Error naming the file and key for an unknown key, a run name that is not a plain folder name

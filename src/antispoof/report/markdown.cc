@@ -281,6 +281,32 @@ std::string PerAttackSection(const json& runs, const std::vector<std::string>& o
   return md;
 }
 
+// The EER on the eval split and on every further test set, per run: mean ± std over seeds [95 % CI
+// of the mean, bootstrap over trials]; absent without further test sets.
+std::string TestSetsSection(const json& runs, const std::vector<std::string>& order) {
+  if (order.empty() || !runs[order[0]].contains("test_sets")) return "";
+  std::vector<std::string> sets;
+  for (const auto& [name, value] : runs[order[0]]["test_sets"].items()) sets.push_back(name);
+  std::string md =
+      "\n## Test sets: EER (%)\n\nThe same models (best dev epoch) on each test set: mean ± std over "
+      "seeds [95 % CI of the mean, percentile bootstrap over the set's trials].\n\n| run | eval |";
+  for (const std::string& set : sets) md += " " + Cell(set) + " |";
+  md += "\n|---|---:|";
+  for (size_t i = 0; i < sets.size(); ++i) md += "---:|";
+  md += "\n";
+  for (const std::string& name : order) {
+    const json& run = runs[name];
+    md += "| " + Cell(name) + " | " + MeanStd(run["test_eer"], 100) + " " +
+          IntervalText(run["test_eer"]["ci95_bootstrap"], 100) + " |";
+    for (const std::string& set : sets) {
+      const json& eer = run["test_sets"][set]["eer"];
+      md += " " + MeanStd(eer, 100) + " " + IntervalText(eer["ci95_bootstrap"], 100) + " |";
+    }
+    md += "\n";
+  }
+  return md;
+}
+
 // One image per plot file, titled by its name without the extension.
 std::string PlotsSection(const std::vector<std::string>& plots) {
   std::string md = "\n## Plots\n\n";
@@ -316,6 +342,7 @@ std::string FormatReportMarkdown(const ExperimentSpec& spec, const json& results
   md += UncertaintySection(results, order);
   md += PairedSection(results["paired_differences"], order);
   md += PerAttackSection(runs, order);
+  md += TestSetsSection(runs, order);
   md += PlotsSection(plots);
   md += ReproduceSection(spec, results["versions"]);
   return md;

@@ -37,6 +37,9 @@ struct ExperimentSpec {
   nlohmann::json versions;       // e.g. {"antispoof": ..., "libtorch": ..., "compiler": ...}
   int bootstrap_samples = 1000;  // 0: no bootstrap CIs (null in results.json)
   uint64_t seed = 0;             // bootstrap generator seed: same seed, same CIs
+  // Further test sets every seed directory holds (scores_<name>.txt, metrics_<name>.json):
+  // results.json's "test_sets" per run and seed, and a report table beside the eval split.
+  std::vector<std::string> test_sets;
 };
 
 // The results.json content. Per run and seed, rates are fractions as in the run directories

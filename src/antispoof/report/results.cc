@@ -44,6 +44,7 @@ const std::set<std::string> kRunKeys = {"description",
                                         "test_cllr_calibrated",
                                         "total_train_time",
                                         "per_attack_eer",
+                                        "test_sets",
                                         "throughput_utt_per_s_b1",
                                         "throughput_utt_per_s_b32"};
 
@@ -106,6 +107,34 @@ std::vector<double> MeanReplicates(const std::vector<std::vector<double>>& per_s
 json ParametersJson(const rundir::Summary& s) { return s.parameters > 0 ? json(s.parameters) : json(nullptr); }
 json ModelNameJson(const rundir::Summary& s) { return s.model_name.empty() ? json(nullptr) : json(s.model_name); }
 
+// Per further test set: the run's mean EER over seeds with its bootstrap CI (every seed resampled
+// with the same draws, as the eval split's), and each seed's EER with its own CI.
+void AddTestSets(const ExperimentSpec& spec, const RunData& run, json& run_json) {
+  if (spec.test_sets.empty()) return;
+  json sets = json::object();
+  for (const std::string& name : spec.test_sets) {
+    std::vector<std::optional<double>> eers;
+    std::vector<std::vector<double>> replicates;
+    json seeds = json::object();
+    for (const SeedData& seed : run.seeds) {
+      const TestSetScores& t = seed.test_sets.at(name);
+      eers.push_back(t.eer);
+      json s = {{"eer", t.eer}, {"n_bonafide", t.bonafide.size()}, {"n_spoof", t.spoof.size()},
+                {"eer_ci95_bootstrap", nullptr}};
+      if (spec.bootstrap_samples > 0) {
+        replicates.push_back(BootstrapEers(t.bonafide, t.spoof, spec.bootstrap_samples, spec.seed));
+        s["eer_ci95_bootstrap"] = IntervalJson(PercentileInterval(replicates.back(), kLevel));
+      }
+      seeds[std::to_string(seed.seed)] = std::move(s);
+    }
+    json out = {{"eer", AggregateJson(eers)}, {"seeds", std::move(seeds)}};
+    out["eer"]["ci95_bootstrap"] =
+        replicates.empty() ? json(nullptr) : IntervalJson(PercentileInterval(MeanReplicates(replicates), kLevel));
+    sets[name] = std::move(out);
+  }
+  run_json["test_sets"] = std::move(sets);
+}
+
 json SeedJson(const SeedData& seed, const std::vector<double>* replicates) {
   json out;
   out["dir"] = seed.dir;
@@ -139,7 +168,7 @@ json BuildResultsFromData(const ExperimentSpec& spec, const std::vector<RunData>
   results["command"] = spec.command;
   results["versions"] = spec.versions.is_null() ? json::object() : spec.versions;
   results["units"] = {
-      {"eer", "fraction (test_eer, best_val_eer, per_attack_eer, CIs, paired differences)"},
+      {"eer", "fraction (test_eer, best_val_eer, per_attack_eer, test_sets, CIs, paired differences)"},
       {"accuracy", "fraction"},
       {"tdcf", "normalised min t-DCF (test_tdcf = legacy 2019, test_tdcf_revised = 2021)"},
       {"total_train_time", "seconds"},
@@ -207,6 +236,7 @@ json BuildResultsFromData(const ExperimentSpec& spec, const std::vector<RunData>
     json attacks = json::object();
     for (const auto& [attack, values] : per_attack) attacks[attack] = AggregateJson(values);
     out["per_attack_eer"] = std::move(attacks);
+    AddTestSets(spec, run, out);
 
     const json cost = run_spec.cost.is_object() ? run_spec.cost : json::object();
     for (const char* key : kCostKeys) out[key] = nullptr;

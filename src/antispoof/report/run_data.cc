@@ -29,6 +29,26 @@ std::optional<double> OptionalNumber(const nlohmann::json& json, const std::stri
   return it->get<double>();
 }
 
+// The keyed scores of a score file by class, each in utterance-id order; Error unless both classes
+// are there.
+TestSetScores ReadTestSetScores(const std::string& path) {
+  metrics::ScoreFile scores = metrics::ReadScoreFile(path);
+  std::vector<metrics::ScoreRecord>& records = scores.records;
+  std::sort(records.begin(), records.end(), [](const metrics::ScoreRecord& a, const metrics::ScoreRecord& b) {
+    return a.utterance < b.utterance;
+  });
+  TestSetScores out;
+  for (const metrics::ScoreRecord& record : records) {
+    if (record.key == metrics::TrialKey::kBonafide) out.bonafide.push_back(record.score);
+    else if (record.key == metrics::TrialKey::kSpoof) out.spoof.push_back(record.score);
+  }
+  if (out.bonafide.empty() || out.spoof.empty()) {
+    FailAt(scores.path, 0,
+           Format("needs bona fide and spoof trials with keys; got %zu and %zu", out.bonafide.size(), out.spoof.size()));
+  }
+  return out;
+}
+
 }  // namespace
 
 
@@ -101,23 +121,13 @@ std::vector<RunData> LoadRuns(const ExperimentSpec& spec) {
       seed.metrics = rundir::ReadJsonObject(files.metrics("eval"));
       seed.epochs = rundir::ReadCsvTable(files.epochs(), rundir::EpochRow::Columns());
       seed.train_log = rundir::ReadCsvTable(files.train_log(), rundir::IterationRow::Columns());
-      metrics::ScoreFile scores = metrics::ReadScoreFile(files.scores("eval"));
-      std::vector<metrics::ScoreRecord>& records = scores.records;
-      std::sort(records.begin(), records.end(),
-                [](const metrics::ScoreRecord& a, const metrics::ScoreRecord& b) {
-                  return a.utterance < b.utterance;
-                });
-      for (const metrics::ScoreRecord& record : records) {
-        if (record.key == metrics::TrialKey::kBonafide) {
-          seed.bonafide.push_back(record.score);
-        } else if (record.key == metrics::TrialKey::kSpoof) {
-          seed.spoof.push_back(record.score);
-        }
-      }
-      if (seed.bonafide.empty() || seed.spoof.empty()) {
-        FailAt(scores.path, 0,
-               Format("needs bona fide and spoof trials with keys; got %zu and %zu",
-                      seed.bonafide.size(), seed.spoof.size()));
+      TestSetScores eval = ReadTestSetScores(files.scores("eval"));
+      seed.bonafide = std::move(eval.bonafide);
+      seed.spoof = std::move(eval.spoof);
+      for (const std::string& name : spec.test_sets) {
+        TestSetScores t = ReadTestSetScores(files.scores(name));
+        t.eer = RequireNumber(rundir::ReadJsonObject(files.metrics(name)), "eer", files.metrics(name));
+        seed.test_sets[name] = std::move(t);
       }
       // Touch the required keys now, so a bad file fails before any output is written.
       seed.best_val_eer();

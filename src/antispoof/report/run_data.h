@@ -14,6 +14,13 @@ namespace antispoof::report {
 
 using rundir::CsvTable;
 
+// A seed's scores on one test set, by class, each in utterance-id order (paired bootstrap).
+struct TestSetScores {
+  std::vector<double> bonafide;
+  std::vector<double> spoof;
+  double eer = 0;  // metrics_<name>.json's "eer" (fraction)
+};
+
 struct SeedData {
   long seed = 0;
   std::string dir;
@@ -25,6 +32,8 @@ struct SeedData {
   // up trial by trial (paired bootstrap replicates).
   std::vector<double> bonafide;
   std::vector<double> spoof;
+  // The experiment's further test sets (ExperimentSpec::test_sets), by name.
+  std::map<std::string, TestSetScores> test_sets;
 
   // Fractions, as in the run directory.
   double best_val_eer() const;

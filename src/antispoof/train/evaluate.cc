@@ -1,6 +1,7 @@
 #include "antispoof/train/evaluate.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <filesystem>
 #include <optional>
@@ -47,6 +48,15 @@ void CheckFiniteScores(const std::vector<metrics::ScoreRecord>& records, const s
 
 }  // namespace
 
+void CheckTestSetName(const std::string& name) {
+  for (char c : name) {
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_' && c != '-' && c != '.')
+      Fail("test set name '" + name + "': use letters, digits, '_', '-' and '.' (it names scores_<name>.txt)");
+  }
+  if (name == "train" || name == "dev" || name == "eval")
+    Fail("test set name '" + name + "': that is the run's own split; choose another");
+}
+
 EvalResult Evaluate(const EvalOptions& o) {
   const std::string dir = o.run_dir;
   if (!fs::is_directory(dir)) FailAt(dir, 0, "no such run directory");
@@ -57,7 +67,11 @@ EvalResult Evaluate(const EvalOptions& o) {
   if (!o.calibration.empty()) calibration = metrics::ReadCalibration(o.calibration);
   std::string data_root = o.data_root.empty() ? rundir::ReadRunInfo(files).data_root : o.data_root;
   if (data_root.empty()) FailAt(files.run_info(), 0, "names no data_root; pass --data-root");
+  const bool other_set = !o.layout.empty() || !o.protocol.empty();
   const data::Split split = data::ParseSplit(o.split);
+  const data::DatasetLayout layout = data::ParseLayout(o.layout.empty() ? "auto" : o.layout);
+  std::string set_name = other_set ? o.name : data::SplitName(split);
+  if (other_set && !set_name.empty()) CheckTestSetName(set_name);
 
   std::string checkpoint = o.checkpoint;
   if (checkpoint == "best") checkpoint = files.best_checkpoint();
@@ -65,12 +79,18 @@ EvalResult Evaluate(const EvalOptions& o) {
   if (!FileExists(checkpoint)) FailAt(checkpoint, 0, "no such checkpoint (has the run finished an epoch?)");
 
   model::ConfigureThreads(config.train.threads);
-  const std::string protocol_path = data::FindProtocol(data_root, split);
-  data::Protocol protocol = data::ReadProtocol(protocol_path);
   data::DatasetOptions dopt;
-  dopt.split = split;
   dopt.skip_missing = o.skip_missing;
-  data::Dataset ds = data::BuildDataset(protocol, data_root, dopt);
+  data::Dataset ds;
+  if (other_set) {
+    data::LayoutDataset ld = data::ReadLayoutDataset(layout, data_root, o.protocol, dopt);
+    if (set_name.empty()) set_name = data::LayoutName(ld.layout);
+    if (!ld.protocol.has_keys) FailAt(ld.protocol.path, 0, "has no bonafide/spoof keys: a test set needs them");
+    ds = std::move(ld.dataset);
+  } else {
+    dopt.split = split;
+    ds = data::BuildDataset(data::ReadProtocol(data::FindProtocol(data_root, split)), data_root, dopt);
+  }
 
   infer::ScoreOptions so;
   so.items = ds.items;
@@ -82,14 +102,14 @@ EvalResult Evaluate(const EvalOptions& o) {
   std::vector<infer::ScoredItem> scored = infer::ScoreItems(*net, so);
 
   EvalResult r;
-  r.scores_path = files.scores(data::SplitName(split));
-  r.metrics_path = files.metrics(data::SplitName(split));
+  r.scores_path = files.scores(set_name);
+  r.metrics_path = files.metrics(set_name);
   auto records = infer::ToScoreRecords(scored);
   CheckFiniteScores(records, checkpoint, r.scores_path);
 
   std::optional<metrics::AsvScores> asv;
   std::string asv_path = o.asv_scores;
-  if (asv_path.empty()) asv_path = FindAsvScores(data_root, split).value_or("");
+  if (asv_path.empty() && !other_set) asv_path = FindAsvScores(data_root, split).value_or("");
   if (!asv_path.empty()) asv = metrics::ReadAsvScores(asv_path);
   // Accuracy of the argmax decision: a threshold on the score where the score alone decides it,
   // else (logits) the two outputs' argmax.
@@ -97,7 +117,11 @@ EvalResult Evaluate(const EvalOptions& o) {
   metrics::MetricsReport report = metrics::ComputeMetricsReport(records, asv ? &*asv : nullptr, argmax_threshold);
   if (!argmax_threshold) report.accuracy = infer::Accuracy(scored);
   r.metrics = metrics::MetricsReportToJson(report);
-  r.metrics["split"] = data::SplitName(split);
+  r.metrics["split"] = set_name;
+  if (other_set) {
+    r.metrics["data_root"] = data_root;
+    r.metrics["layout"] = data::LayoutName(layout);
+  }
   r.metrics["checkpoint"] = checkpoint;
   r.metrics["asv_scores"] = asv_path.empty() ? nlohmann::json() : nlohmann::json(asv_path);
   r.metrics["scores"] = r.scores_path;

@@ -28,6 +28,13 @@ struct EvalOptions {
   // A calibration file (antispoof calibrate): the metrics JSON gains "calibrated" (the ASVspoof 5
   // figures and the decisions' accuracy on its log-likelihood ratios); the score file stays raw.
   std::string calibration;
+  // Another test set (data/layout.h): with `layout` or `protocol` set, the items are those of
+  // ReadLayoutDataset(layout, data_root, protocol) instead of the run's split, and the files are
+  // scores_<name>.txt and metrics_<name>.json (name: default the layout's name; not train, dev or
+  // eval, which are the run's own). No ASV scores unless asv_scores is given.
+  std::string layout;               // auto, la2019, la2021, df2021, asvspoof5, itw, folder
+  std::string protocol;
+  std::string name;
 };
 
 struct EvalResult {
@@ -42,6 +49,10 @@ struct EvalResult {
 // score is finite: a broken checkpoint (NaN weights) is an Error naming it, and the previous files
 // stay byte-identical.
 EvalResult Evaluate(const EvalOptions& options);
+
+// Error unless `name` can name another test set's files: letters, digits, '_', '-', '.', and not
+// train, dev or eval.
+void CheckTestSetName(const std::string& name);
 
 // The layout's ASV score file for a split, when present.
 std::optional<std::string> FindAsvScores(const std::string& data_root, data::Split split);
