@@ -4,18 +4,23 @@
 
 namespace antispoof {
 
-void ForEachFieldLine(std::string_view text,
-                      const std::function<void(long, const std::vector<std::string>&)>& on_line) {
+void ForEachLine(std::string_view text, const std::function<void(long, std::string_view)>& on_line) {
   long line_number = 0;
   size_t begin = 0;
   while (begin < text.size()) {
     size_t end = text.find('\n', begin);
     if (end == std::string_view::npos) end = text.size();
-    ++line_number;
-    std::vector<std::string> fields = SplitFields(text.substr(begin, end - begin));
-    if (!fields.empty()) on_line(line_number, fields);
+    on_line(++line_number, text.substr(begin, end - begin));
     begin = end + 1;
   }
+}
+
+void ForEachFieldLine(std::string_view text,
+                      const std::function<void(long, const std::vector<std::string>&)>& on_line) {
+  ForEachLine(text, [&](long line_number, std::string_view line) {
+    std::vector<std::string> fields = SplitFields(line);
+    if (!fields.empty()) on_line(line_number, fields);
+  });
 }
 
 std::string JoinFirst(const std::vector<std::string>& items, size_t limit) {

@@ -93,17 +93,16 @@ ProtocolEntry EntryOfFields(ProtocolFormat format, const std::vector<std::string
       break;
     case ProtocolFormat::kLa2021Keys:
     case ProtocolFormat::kDf2021Keys:
+    case ProtocolFormat::kAsvspoof5: {
+      // SPEAKER UTT ... ATTACK KEY ...: the attack and key columns of the 2021 keys (4, 5) and of
+      // ASVspoof 5 (7, 8); a bona fide line's attack column holds a placeholder, shown as "-".
+      const bool v5 = format == ProtocolFormat::kAsvspoof5;
       e.speaker = f[0];
       e.utt = f[1];
-      e.label = ParseKey(f[5], path, line_no);
-      e.attack = e.label == kBonafide ? "-" : f[4];
+      e.label = ParseKey(f[v5 ? 8 : 5], path, line_no);
+      e.attack = e.label == kBonafide ? "-" : f[v5 ? 7 : 4];
       break;
-    case ProtocolFormat::kAsvspoof5:
-      e.speaker = f[0];
-      e.utt = f[1];
-      e.label = ParseKey(f[8], path, line_no);
-      e.attack = e.label == kBonafide ? "-" : f[7];
-      break;
+    }
     default:
       e.utt = f[0];
       e.attack = "-";
@@ -153,17 +152,11 @@ TrialKey ParseItwLabel(const std::string& label, const std::string& path, long l
 // then one line per file; utt = the file name without its extension.
 void ParseInTheWild(std::string_view text, Protocol& protocol) {
   const std::string& path = protocol.path;
-  long line_no = 0;
   int file_col = -1, speaker_col = -1, label_col = -1;
   size_t columns = 0;
-  size_t begin = 0;
-  while (begin < text.size()) {
-    size_t end = text.find('\n', begin);
-    if (end == std::string_view::npos) end = text.size();
-    ++line_no;
-    std::vector<std::string> f = SplitCsvLine(text.substr(begin, end - begin), path, line_no);
-    begin = end + 1;
-    if (f.size() == 1 && f[0].empty()) continue;
+  ForEachLine(text, [&](long line_no, std::string_view line) {
+    std::vector<std::string> f = SplitCsvLine(line, path, line_no);
+    if (f.size() == 1 && f[0].empty()) return;
     if (columns == 0) {  // the header
       columns = f.size();
       for (size_t i = 0; i < f.size(); ++i) {
@@ -174,7 +167,7 @@ void ParseInTheWild(std::string_view text, Protocol& protocol) {
       }
       if (file_col < 0 || label_col < 0)
         FailAt(path, line_no, "the CSV header names no `file` or no `label` column (expected file,speaker,label)");
-      continue;
+      return;
     }
     if (f.size() != columns)
       FailAt(path, line_no, Format("%zu fields, expected %zu like the header (file,speaker,label)", f.size(), columns));
@@ -193,7 +186,7 @@ void ParseInTheWild(std::string_view text, Protocol& protocol) {
     e.label = ParseItwLabel(f[label_col], path, line_no);
     e.attack = e.label == kBonafide ? "-" : "spoof";
     protocol.entries.push_back(std::move(e));
-  }
+  });
 }
 
 bool HasCsvHeader(std::string_view text) {
