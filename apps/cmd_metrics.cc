@@ -79,7 +79,7 @@ antispoof::cli::Registration registration{
        sub.add_flag("--json", options->json, "print the metrics as JSON (rates as fractions)");
        return [options, threshold] {
          options->has_threshold = threshold->count() > 0;
-         if (options->has_threshold) antispoof::cli::RequireFinite(options->threshold, "--threshold");
+         if (options->has_threshold) antispoof::RequireFinite(options->threshold, "--threshold");
          return RunMetrics(*options);
        };
      },

@@ -262,7 +262,7 @@ antispoof::cli::Registration reg{{"score", "Score audio files, folders or a prot
   return std::function<int()>([a] {
     a->rule.threshold = a->threshold;
     a->rule.Validate("--threshold");
-    antispoof::cli::RequireFinite(a->decode.max_seconds, "--max-audio-seconds");
+    antispoof::RequireFinite(a->decode.max_seconds, "--max-audio-seconds");
     if (!(a->decode.max_seconds > 0)) throw Error("--max-audio-seconds: must be positive");
     const antispoof::Config config = antispoof::LoadConfig(a->config);
     if (a->batch_size < 1) throw Error("--batch-size: must be at least 1");

@@ -25,10 +25,6 @@ void AddAudioInputFlags(CLI::App& sub, audio::DecodeOptions& decode, bool& skip_
                "Resample other rates to the model's rate instead of rejecting them");
 }
 
-void RequireFinite(double value, const std::string& flag) {
-  if (!std::isfinite(value)) throw Error(flag + ": " + ShortestDouble(value) + " is not a finite number");
-}
-
 CLI::Option* AddKeyFlag(CLI::App& sub, std::vector<KeyFlag>& flags, const std::string& flag,
                         const std::string& key, const std::string& help) {
   std::vector<KeyFlag>* out = &flags;

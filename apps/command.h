@@ -29,11 +29,6 @@ std::vector<CommandSpec>& Registry();
 // multi-channel and other-rate files (errors by default).
 void AddAudioInputFlags(CLI::App& sub, audio::DecodeOptions& decode, bool& skip_missing);
 
-// Error "FLAG: nan is not a finite number" when `value` (the value of the flag named `flag`)
-// is NaN or infinite: CLI11 parses "nan" and "inf" as numbers, and a NaN threshold would decide
-// nothing (every comparison with it is false).
-void RequireFinite(double value, const std::string& flag);
-
 // A flag that sets config key `key` (its help says so): its value, as typed, is appended to `flags`
 // and applied later with ApplyKeyFlags, under the key's own rules. `flags` must outlive the parse.
 CLI::Option* AddKeyFlag(CLI::App& sub, std::vector<KeyFlag>& flags, const std::string& flag,

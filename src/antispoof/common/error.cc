@@ -1,5 +1,9 @@
 #include "antispoof/common/error.h"
 
+#include <cmath>
+
+#include "antispoof/common/strings.h"
+
 namespace antispoof {
 
 std::string Located(const std::string& path, long line, const std::string& message) {
@@ -11,6 +15,10 @@ void Fail(const std::string& message) { throw Error(message); }
 
 void FailAt(const std::string& path, long line, const std::string& message) {
   throw Error(Located(path, line, message));
+}
+
+void RequireFinite(double value, const std::string& flag) {
+  if (!std::isfinite(value)) throw Error(flag + ": " + ShortestDouble(value) + " is not a finite number");
 }
 
 std::string Version() { return ANTISPOOF_VERSION; }

@@ -29,6 +29,11 @@ std::string Located(const std::string& path, long line, const std::string& messa
 [[noreturn]] void Fail(const std::string& message);
 [[noreturn]] void FailAt(const std::string& path, long line, const std::string& message);
 
+// Error "FLAG: nan is not a finite number" when `value` (the value of the flag named `flag`)
+// is NaN or infinite: CLI11 parses "nan" and "inf" as numbers, and a NaN threshold would decide
+// nothing (every comparison with it is false).
+void RequireFinite(double value, const std::string& flag);
+
 // Project version and the versions of the libraries it was built with.
 std::string Version();
 

@@ -121,8 +121,7 @@ double Calibration::Llr(double score) const {
 }
 
 void ScoreDecisionRule::Validate(const std::string& flag) const {
-  if (threshold && !std::isfinite(*threshold))
-    Fail(flag + ": " + ShortestDouble(*threshold) + " is not a finite number; a decision needs a finite threshold");
+  if (threshold) antispoof::RequireFinite(*threshold, flag);
 }
 
 const char* ScoreDecisionRule::Decision(double value) const {
