@@ -33,7 +33,6 @@ using antispoof::Error;
 struct ScoreArgs {
   std::string config, checkpoint, protocol, data_root, device = "cpu", layout = "auto";
   std::vector<std::string> paths;
-  std::optional<double> threshold;
   int batch_size = 32, threads = 0;
   bool json = false, skip_missing = false, stream = false;
   antispoof::audio::DecodeOptions decode;
@@ -224,7 +223,7 @@ antispoof::cli::Registration reg{{"score", "Score audio files, folders or a prot
                  "Dataset layout of --data-root/--protocol: auto (default: from the protocol's columns and the "
                  "folders present), la2019, la2021, df2021, asvspoof5, itw (In-the-Wild meta.csv) or folder "
                  "(bonafide/ and spoof/ subfolders)");
-  sub.add_option("--threshold", a->threshold,
+  sub.add_option("--threshold", a->rule.threshold,
                  "Add a decision column: bonafide if SCORE > T, else spoof (RawNet2's argmax: -0.6931, "
                  "log 1/2; AASIST's scores are logits: 0 is a neutral choice)");
   sub.add_option("--batch-size", a->batch_size, "Utterances per batch (with windows: windows per batch)");
@@ -260,7 +259,6 @@ antispoof::cli::Registration reg{{"score", "Score audio files, folders or a prot
       ->capture_default_str();
   antispoof::cli::AddAudioInputFlags(sub, a->decode, a->skip_missing);
   return std::function<int()>([a] {
-    a->rule.threshold = a->threshold;
     a->rule.Validate("--threshold");
     antispoof::RequireFinite(a->decode.max_seconds, "--max-audio-seconds");
     if (!(a->decode.max_seconds > 0)) throw Error("--max-audio-seconds: must be positive");

@@ -23,9 +23,9 @@ namespace serve = antispoof::serve;
 
 struct ServeArgs {
   std::string config, checkpoint, calibration, device = "cpu";
-  std::optional<double> threshold;
   double max_body_mb = 64;
   serve::ServeOptions options;
+  antispoof::metrics::ScoreDecisionRule rule;  // --threshold, then --calibration
 };
 
 // Blocks SIGTERM and SIGINT in this thread and every thread it starts afterwards: they are taken by
@@ -60,8 +60,7 @@ int RunServe(ServeArgs& a) {
   if (!std::isfinite(a.max_body_mb) || a.max_body_mb <= 0) throw Error("--max-body-mb: must be a positive number");
   a.options.max_body_bytes = static_cast<int64_t>(a.max_body_mb * 1024 * 1024);
   a.options.Validate();
-  antispoof::metrics::ScoreDecisionRule rule;
-  rule.threshold = a.threshold;
+  antispoof::metrics::ScoreDecisionRule& rule = a.rule;
   rule.Validate("--threshold");
   if (!a.calibration.empty()) rule.calibration = antispoof::metrics::ReadCalibration(a.calibration);
   antispoof::model::ConfigureThreads(a.options.threads);
@@ -89,7 +88,7 @@ antispoof::cli::Registration reg{{"serve", "Serve a checkpoint over HTTP: POST /
   sub.add_option("--checkpoint", a->checkpoint, ".pth weights (antispoof's or the reference's)")->required();
   sub.add_option("--calibration", a->calibration,
                  "Calibration file from `antispoof calibrate`: answers carry llr and a decision at its threshold");
-  sub.add_option("--threshold", a->threshold,
+  sub.add_option("--threshold", a->rule.threshold,
                  "Answers carry a decision: bonafide if score > T (on the LLR with --calibration: llr >= T); a "
                  "request's ?threshold= overrides it");
   sub.add_option("--host", o.host, "Address to listen on (127.0.0.1: this machine only)")->capture_default_str();

@@ -24,7 +24,7 @@ ModelConfig SmallModel() {
 
 TEST(ScoreRequest, NoParametersMeanTheReferenceRule) {
   const ScoreRequest r = ParseScoreRequest({}, SmallModel());
-  EXPECT_FALSE(r.windowed);
+  EXPECT_FALSE(r.windowed());
   std::vector<float> samples(3000);
   for (size_t i = 0; i < samples.size(); ++i) samples[i] = static_cast<float>(i) / 3000.f;
   const ModelRows rows = RowsForRequest(samples, r, SmallModel());
@@ -35,7 +35,7 @@ TEST(ScoreRequest, NoParametersMeanTheReferenceRule) {
 
 TEST(ScoreRequest, WindowParametersGiveTheCommandLinesWindows) {
   const ScoreRequest r = ParseScoreRequest({{"window", "0.5"}, {"hop", "0.25"}, {"aggregate", "max"}}, SmallModel());
-  EXPECT_TRUE(r.windowed);
+  EXPECT_TRUE(r.windowed());
   EXPECT_EQ(r.aggregate, infer::Aggregate::kMax);
   std::vector<float> samples(20000, 0.1f);
   const ModelRows rows = RowsForRequest(samples, r, SmallModel());
@@ -43,7 +43,7 @@ TEST(ScoreRequest, WindowParametersGiveTheCommandLinesWindows) {
   EXPECT_EQ(rows.windows, expected);
   EXPECT_EQ(rows.count, static_cast<int64_t>(expected.size()));
   EXPECT_EQ(rows.rows.size(), expected.size() * 8000);
-  EXPECT_TRUE(ParseScoreRequest({{"segments", "true"}}, SmallModel()).windowed);
+  EXPECT_TRUE(ParseScoreRequest({{"segments", "true"}}, SmallModel()).windowed());
 }
 
 TEST(ScoreRequest, BadParametersNameThemselves) {

@@ -30,12 +30,13 @@ ScoreRequest ParseScoreRequest(const std::vector<std::pair<std::string, std::str
   ScoreRequest r;
   r.decode.sample_rate = model.sample_rate;
   std::set<std::string> seen;
+  std::optional<double> window_seconds, hop_seconds;
   for (const auto& [name, value] : params) {
     if (!seen.insert(name).second) Fail(name + ": given more than once");
     if (name == "window") {
-      r.window_seconds = ParseNumber(name, value);
+      window_seconds = ParseNumber(name, value);
     } else if (name == "hop") {
-      r.hop_seconds = ParseNumber(name, value);
+      hop_seconds = ParseNumber(name, value);
     } else if (name == "aggregate") {
       r.aggregate = infer::ParseAggregate(value, "aggregate");
     } else if (name == "segments") {
@@ -50,10 +51,10 @@ ScoreRequest ParseScoreRequest(const std::vector<std::pair<std::string, std::str
       Fail(name + ": unknown parameter (known: window, hop, aggregate, segments, mixdown, resample, threshold)");
     }
   }
-  r.windowed = r.window_seconds || r.hop_seconds || seen.count("aggregate") || r.segments;
-  if (r.windowed) {  // the window rule's own checks, named as the parameters are
-    const auto spec = infer::ResolveWindowSpec(r.window_seconds, r.hop_seconds, model.nb_samp, model.sample_rate);
-    infer::CheckWindowFitsModel(model, spec.window, "window");
+  if (window_seconds || hop_seconds || seen.count("aggregate") || r.segments) {
+    // the window rule's own checks, named as the parameters are
+    r.spec = infer::ResolveWindowSpec(window_seconds, hop_seconds, model.nb_samp, model.sample_rate);
+    infer::CheckWindowFitsModel(model, r.spec->window, "window");
   }
   return r;
 }
@@ -61,14 +62,13 @@ ScoreRequest ParseScoreRequest(const std::vector<std::pair<std::string, std::str
 ModelRows RowsForRequest(const std::vector<float>& samples, const ScoreRequest& request, const ModelConfig& model) {
   ModelRows out;
   out.samples = static_cast<int64_t>(samples.size());
-  if (!request.windowed) {
+  if (!request.windowed()) {
     out.window = model.nb_samp;
     out.count = 1;
     out.rows = audio::FitLength(samples, model.nb_samp);
     return out;
   }
-  const auto spec = infer::ResolveWindowSpec(request.window_seconds, request.hop_seconds, model.nb_samp,
-                                             model.sample_rate);
+  const infer::WindowSpec& spec = *request.spec;
   out.windows = infer::PlanWindows(out.samples, spec);
   out.window = spec.window;
   out.count = static_cast<int64_t>(out.windows.size());
@@ -82,14 +82,14 @@ nlohmann::json ScoreResponse(const ScoreRequest& request, const ModelRows& rows,
                              const ResponseContext& context) {
   for (double s : scores)
     if (!std::isfinite(s)) Fail("the model's score is not finite (" + ShortestDouble(s) + "): no answer is given");
-  const double score = request.windowed ? infer::AggregateScores(scores, request.aggregate) : scores.at(0);
+  const double score = request.windowed() ? infer::AggregateScores(scores, request.aggregate) : scores.at(0);
   metrics::ScoreDecisionRule rule = *context.rule;
   if (request.threshold) rule.threshold = request.threshold;
   nlohmann::json j = {{"score", score}};
   if (rule.calibration) j["llr"] = rule.Value(score);
   if (rule.Decides()) j["decision"] = rule.Decision(rule.Value(score));
   auto seconds = [&](int64_t n) { return static_cast<double>(n) / context.sample_rate; };
-  if (request.windowed) {
+  if (request.windowed()) {
     j["windows"] = rows.count;
     j["aggregate"] = infer::AggregateName(request.aggregate);
   }

@@ -20,11 +20,11 @@
 namespace antispoof::serve {
 
 struct ScoreRequest {
-  // window/hop (seconds) and aggregate as `score --window/--hop/--aggregate`; any of them (or
-  // segments) selects windows, none the reference length rule (the first nb_samp samples).
-  std::optional<double> window_seconds, hop_seconds;
+  // The windows of window/hop/aggregate/segments, resolved as `score --window/--hop/--aggregate`
+  // resolves them (in samples); absent: the reference length rule (the first nb_samp samples).
+  std::optional<infer::WindowSpec> spec;
   infer::Aggregate aggregate = infer::Aggregate::kMean;
-  bool windowed = false;
+  bool windowed() const { return spec.has_value(); }
   bool segments = false;                // answer every window's score too
   audio::DecodeOptions decode;          // mixdown / resample (rate: the model's)
   std::optional<double> threshold;      // overrides the service's decision threshold

@@ -225,7 +225,7 @@ class ScoringServer::Impl {
     audio::DecodeOptions decode = request.decode;
     decode.max_seconds = options_.max_audio_seconds;
     try {
-      if (request.windowed) {
+      if (request.windowed()) {
         std::vector<float> samples = audio::DecodeAudio(body, kBodyName, decode);
         recording_samples = static_cast<int64_t>(samples.size());
         return samples;
