@@ -16,7 +16,7 @@ antispoof::cli::Registration reg{
        auto a = std::make_shared<LaunchArgs>();
        sub.add_option("-n,--nprocs", a->options.nprocs, "Ranks to start on this machine")
            ->required()
-           ->check(CLI::PositiveNumber);
+           ->check(CLI::Range(1, antispoof::train::kMaxLocalRanks));
        sub.add_option("--master-addr", a->options.master_addr,
                       "Rendezvous address (rank 0 listens there)");
        sub.add_option("--master-port", a->options.master_port,

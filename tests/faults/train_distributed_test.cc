@@ -95,5 +95,14 @@ TEST_F(DistributedFaults, ANewInitFileIsCreatedByRankZeroAndRemovedAfterTheRun) 
   EXPECT_FALSE(fs::exists(init_));  // the store removes its file when every rank is done: reusable
 }
 
+TEST(LaunchFaults, RankCountOutsideOneTo256IsRefusedBeforeAnyFork) {
+  for (const char* n : {"0", "257", "100000"}) {
+    const CommandResult r = RunAntispoof(std::string("launch -n ") + n + " -- train --help");
+    EXPECT_NE(r.exit_code, 0) << n << ": " << r.err;
+    EXPECT_TRUE(Contains(r.err, std::string("--nprocs: Value ") + n + " not in range 1 to 256")) << r.err;
+    EXPECT_FALSE(Contains(r.err, "rendezvous at")) << r.err;  // refused before it starts ranks
+  }
+}
+
 }  // namespace
 }  // namespace antispoof::faults

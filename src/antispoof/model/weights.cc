@@ -13,25 +13,6 @@ std::string Shape(const torch::Tensor& t) {
   for (int64_t i = 0; i < t.dim(); ++i) s += (i ? "," : "") + std::to_string(t.size(i));
   return s + "]";
 }
-// Error naming the file and the first tensor (in the file's order) that holds a NaN or an infinity:
-// such weights give NaN scores for every input.
-void CheckFiniteTensors(const pth::StateDict& state, const std::string& source) {
-  torch::NoGradGuard no_grad;
-  for (const auto& [name, tensor] : state) {
-    if (!tensor.is_floating_point() || tensor.numel() == 0) continue;
-    const torch::Tensor bad = torch::logical_not(torch::isfinite(tensor)).flatten();
-    const int64_t count = bad.sum().item<int64_t>();
-    if (count == 0) continue;
-    const int64_t first = bad.nonzero()[0][0].item<int64_t>();
-    const double value = tensor.flatten()[first].item<double>();
-    FailAt(source, 0, Format("tensor '%s' %s holds %lld non-finite value%s (element %lld is %s); a checkpoint's "
-                             "weights must be finite (did training diverge?)",
-                             name.c_str(), Shape(tensor).c_str(), static_cast<long long>(count), count == 1 ? "" : "s",
-                             static_cast<long long>(first),
-                             std::isnan(value) ? "NaN" : value > 0 ? "+infinity" : "-infinity"));
-  }
-}
-
 }  // namespace
 
 pth::StateDict StateDictOf(torch::nn::Module& model) {
@@ -79,7 +60,8 @@ void LoadStateDict(torch::nn::Module& model, const pth::StateDict& state, const 
     if (!unexpected.empty()) msg += "; unexpected keys: " + list(unexpected);
     FailAt(source, 0, msg);
   }
-  CheckFiniteTensors(state, source);
+  // NaN/Inf weights give NaN scores for every input.
+  pth::RequireFiniteTensors(state, source);
   torch::NoGradGuard no_grad;
   for (auto& [key, target] : targets) {
     const torch::Tensor& src = *given[key];

@@ -4,6 +4,7 @@
 #include <map>
 
 #include "antispoof/common/error.h"
+#include "antispoof/common/strings.h"
 
 namespace antispoof::optim {
 
@@ -63,9 +64,12 @@ void Adam::LoadState(const pth::StateDict& state, const std::string& source) {
   std::map<std::string, torch::Tensor> by_name;
   for (const auto& [k, v] : state)
     if (k.rfind("optimizer.", 0) == 0) by_name[k] = v;
+  // A NaN/Inf moment would turn every parameter it touches into NaN at the first step after a resume.
+  pth::RequireFiniteTensors(pth::StateDict(by_name.begin(), by_name.end()), source);
   auto it = by_name.find("optimizer.steps");
   if (it == by_name.end()) FailAt(source, 0, "no optimizer state (optimizer.steps) to resume from");
   steps_ = it->second.item<int64_t>();
+  if (steps_ < 0) FailAt(source, 0, Format("optimizer.steps is %lld; expected >= 0", static_cast<long long>(steps_)));
   size_t used = 1;
   for (auto& s : slots_) {
     auto a = by_name.find("optimizer." + s.name + ".exp_avg");
@@ -83,6 +87,11 @@ void Adam::LoadState(const pth::StateDict& state, const std::string& source) {
     s.exp_avg = a->second.to(s.param.device(), s.param.scalar_type()).clone();
     s.exp_avg_sq = b->second.to(s.param.device(), s.param.scalar_type()).clone();
     s.step = c->second.item<int64_t>();
+    if (s.step < 0 || s.step > steps_)
+      FailAt(source, 0, Format("optimizer.%s.step is %lld; expected 0 to optimizer.steps (%lld)", s.name.c_str(),
+                               static_cast<long long>(s.step), static_cast<long long>(steps_)));
+    if (b->second.lt(0).any().item<bool>())
+      FailAt(source, 0, "optimizer." + s.name + ".exp_avg_sq holds negative values (a second moment is >= 0)");
     used += 3;
   }
   if (used != by_name.size())

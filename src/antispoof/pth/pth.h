@@ -33,6 +33,10 @@ Checkpoint ReadCheckpointBytes(std::string_view bytes, const std::string& path);
 // ReadCheckpoint(path).tensors.
 StateDict ReadStateDict(const std::string& path);
 
+// Error naming `source` and the first tensor (in state's order) that holds a NaN or an infinity, with the
+// count and the first bad element; integer tensors are not checked.
+void RequireFiniteTensors(const StateDict& state, const std::string& source);
+
 // Writes the zip format torch.load reads as an OrderedDict state_dict with the same names (each entry its
 // own contiguous storage), plus records archive/antispoof_extra.pkl (extra_tensors) and
 // archive/antispoof.json (metadata_json) that torch.load ignores. Atomic: the file at `path` is either the

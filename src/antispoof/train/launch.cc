@@ -105,7 +105,8 @@ int FreeTcpPort(const std::string& host) {
 }
 
 int LaunchLocal(const LaunchOptions& o) {
-  if (o.nprocs < 1) Fail(Format("launch: -n must be at least 1, got %d", o.nprocs));
+  if (o.nprocs < 1 || o.nprocs > kMaxLocalRanks)
+    Fail(Format("launch: -n must be 1 to %d ranks on one machine, got %d", kMaxLocalRanks, o.nprocs));
   if (o.args.empty()) Fail("launch: no command given: antispoof launch -n N -- train ...");
   const std::string exe = o.executable.empty() ? SelfExecutable() : o.executable;
   const int port = o.master_port > 0 ? o.master_port : FreeTcpPort(o.master_addr);

@@ -7,6 +7,10 @@
 
 namespace antispoof::train {
 
+// More ranks than cores is a legitimate test of the rendezvous; thousands of forked trainers only
+// exhaust the machine's memory and process table.
+constexpr int kMaxLocalRanks = 256;
+
 struct LaunchOptions {
   int nprocs = 2;
   std::string master_addr = "127.0.0.1";

@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# antispoof's speed against the reference PyTorch code, side by side in one run on this machine:
+#
+#   scripts/bench_vs_pytorch.sh --model rawnet2 --repo DIR [options]   # DIR: asvspoof-challenge/2021 checkout
+#   scripts/bench_vs_pytorch.sh --model aasist  --repo DIR [--conf config/AASIST-L.conf] [options]
+#                                                                      # DIR: clovaai/aasist checkout
+# Options:
+#   --torch2-python PY   also time the reference under PY (a venv with PyPI's torch 2.x), eager and
+#                        torch.compile'd (e.g. .venv-torch2/bin/python from scripts/build_libtorch2.sh)
+#   --no-compile         skip the torch.compile column
+#   --threads T          intra-op threads for everything (default: the core count)
+#   --repeats R          timed runs per figure, median kept (default 3; batch 1 runs 3x)
+#   --set KEY=VALUE      passed to `antispoof bench` (repeatable), e.g. --set precision=bf16
+#
+# The reference code is imported from the checkout by bench/reference/reference_bench.py (never copied);
+# Debian's python3-torch 1.13 always runs it; every process gets tcmalloc when it is installed. antispoof
+# runs the same architecture: conf/rawnet2.yaml (the 2021 LA baseline) or the AASIST .conf itself.
+# Prints one table: each figure, antispoof's, each reference's and reference/antispoof.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BIN=${ANTISPOOF_BIN:-build/apps/antispoof}
+model="" repo="" conf="config/AASIST.conf" torch2="" compile=1 threads=$(nproc) repeats=3 sets=()
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --model) model=$2; shift 2 ;;
+    --repo) repo=$2; shift 2 ;;
+    --conf) conf=$2; shift 2 ;;
+    --torch2-python) torch2=$2; shift 2 ;;
+    --no-compile) compile=0; shift ;;
+    --threads) threads=$2; shift 2 ;;
+    --repeats) repeats=$2; shift 2 ;;
+    --set) sets+=(--set "$2"); shift 2 ;;
+    -h|--help) sed -n 2,20p "$0"; exit 0 ;;
+    *) echo "bench_vs_pytorch: unknown argument '$1' (see --help)" >&2; exit 2 ;;
+  esac
+done
+fail() { echo "bench_vs_pytorch: $*" >&2; exit 2; }
+[[ "$threads" =~ ^[1-9][0-9]*$ ]] || fail "--threads '$threads': expected a positive integer"
+[[ "$repeats" =~ ^[1-9][0-9]*$ ]] || fail "--repeats '$repeats': expected a positive integer"
+[ -d "$repo" ] || fail "--repo '$repo': not a folder (a reference checkout is required)"
+case "$model" in
+  rawnet2)
+    [ -f "$repo/LA/Baseline-RawNet2/model.py" ] || fail "--repo $repo: no LA/Baseline-RawNet2/model.py (an asvspoof-challenge/2021 checkout?)"
+    ours_conf=conf/rawnet2.yaml ref_args=(--model rawnet2 --repo "$repo") ;;
+  aasist)
+    [ -f "$repo/$conf" ] && conf="$repo/$conf"
+    [ -f "$conf" ] || fail "--conf '$conf': no such file"
+    ours_conf=$conf ref_args=(--model aasist --repo "$repo" --conf "$conf") ;;
+  *) fail "--model '$model': expected rawnet2 or aasist" ;;
+esac
+[ -z "$torch2" ] || [ -x "$torch2" ] || fail "--torch2-python '$torch2': not an executable"
+
+tcmalloc=$(ls /usr/lib/*/libtcmalloc.so.4 2>/dev/null | head -1 || true)
+common=(--threads "$threads" --repeats "$repeats")
+reference() {  # PYTHON [--compile]
+  local py=$1; shift
+  echo "bench_vs_pytorch: reference under $py $*" >&2
+  LD_PRELOAD="$tcmalloc" "$py" bench/reference/reference_bench.py "${ref_args[@]}" "${common[@]}" "$@"
+}
+echo "bench_vs_pytorch: antispoof bench --config $ours_conf ${sets[*]}" >&2
+ours=$("$BIN" bench --json --config "$ours_conf" "${common[@]}" "${sets[@]}")
+refs=("$(reference /usr/bin/python3)")
+if [ -n "$torch2" ]; then
+  refs+=("$(reference "$torch2")")
+  [ "$compile" = 1 ] && refs+=("$(reference "$torch2" --compile)")
+fi
+printf '%s\n' "${refs[@]}" | jq -rs --argjson a "$ours" '
+  def r2: . * 100 | round / 100;
+  def label: "PyTorch \(.torch | split("+")[0])\(if .compiled then " compile" else "" end)";
+  def row($name; $k): ([$name, ($a[$k] | r2)] + [.[] | (.[$k] | r2), "\((.[$k] / $a[$k]) | r2)x"]) | join("|");
+  (["figure (ms/utt)", "antispoof"] + [.[] | label, "ratio"] | join("|")),
+  row("inference, batch 1"; "infer_ms_per_utt_b1"),
+  row("inference, batch 32"; "infer_ms_per_utt_b32"),
+  row("training step, batch 32"; "train_ms_per_utt_b32"),
+  row("training peak RSS (MB)"; "train_peak_rss_mb")' | column -t -s '|'
+jq -rn --argjson a "$ours" '"\($a.model), threads \($a.threads), median of \($a.repeats), GEMM \($a.gemm_gflops | round) GFLOP/s; ratio = reference / antispoof (> 1: antispoof faster)"'
+printf '%s\n' "${refs[@]}" | jq -r 'select(.compiled) | "torch.compile: first training step (compilation) \(.first_train_step_s | round) s"'
