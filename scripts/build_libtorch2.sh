@@ -45,11 +45,13 @@ fi
 echo "build_libtorch2: CUDA toolkit $("$NVCC" --version | sed -n 's/.*release \([0-9.]*\).*/\1/p')" >&2
 
 # Both the wheel's root (lib/libtorch.so) and its share/cmake: with share/cmake alone CMake's
-# find_library would pick Debian's /usr/lib libtorch.so beside the wheel's headers.
-if [ ! -f "$BUILD_DIR/build.ninja" ]; then
-  cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=Release \
-    "-DCMAKE_PREFIX_PATH=$TORCH_DIR;$TORCH_DIR/share/cmake" -DCMAKE_CUDA_COMPILER="$NVCC" >&2
-fi
+# find_library would pick Debian's /usr/lib libtorch.so beside the wheel's headers. The linker must find
+# libtorch_cuda's own dependencies (NCCL, cuDNN, ...) in the wheel's nvidia-* packages, not an older copy
+# that came with the CUDA toolkit (at run time libtorch_cuda's RUNPATH finds them there).
+nvidia_libs=$(ls -d "$TORCH_DIR"/../nvidia/*/lib 2>/dev/null | paste -sd: -)
+cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=Release \
+  "-DCMAKE_PREFIX_PATH=$TORCH_DIR;$TORCH_DIR/share/cmake" -DCMAKE_CUDA_COMPILER="$NVCC" \
+  "-DCMAKE_EXE_LINKER_FLAGS=${nvidia_libs:+-Wl,-rpath-link,$nvidia_libs}" >&2
 if ! grep -q "^TORCH_LIBRARY:FILEPATH=$TORCH_DIR/lib/libtorch.so" "$BUILD_DIR/CMakeCache.txt"; then
   echo "build_libtorch2: $BUILD_DIR is not configured against $TORCH_DIR (remove it and rerun)" >&2; exit 1
 fi
