@@ -53,9 +53,10 @@ std::vector<float> ToFloat(const std::vector<double>& y) { return std::vector<fl
 }  // namespace
 
 double FirMagnitude(const std::vector<double>& b, double f_hz, double fs) {
+  // Horner in z = e^{-jw}: sum_k b[k] z^k.
+  const std::complex<double> z = std::polar(1.0, -2 * M_PI * f_hz / fs);
   std::complex<double> sum = 0;
-  const double w = 2 * M_PI * f_hz / fs;
-  for (size_t k = 0; k < b.size(); ++k) sum += b[k] * std::polar(1.0, -w * static_cast<double>(k));
+  for (size_t k = b.size(); k-- > 0;) sum = sum * z + b[k];
   return std::abs(sum);
 }
 
