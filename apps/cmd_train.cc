@@ -32,6 +32,8 @@ antispoof::cli::Registration reg{{"train", "Train a countermeasure (RawNet2, AAS
   sub.add_option("--set", a->overrides, "Override any config key: KEY=VALUE (e.g. model.nb_samp=32000)");
   sub.add_flag("--resume", a->resume, "Continue the run in --out from its last.pth");
   antispoof::cli::AddAudioInputFlags(sub, a->decode, a->skip_missing);
+  sub.footer("Config keys (augment: on-the-fly augmentation of the training utterances, with its transforms and "
+             "their parameters, among them): `antispoof config` lists every one; docs/config.md.");
   auto* d = sub.add_option_group("Data-parallel training", "docs/distributed.md; `antispoof launch` sets these");
   d->add_option("--world-size", a->dist.world_size, "Number of ranks (env WORLD_SIZE; default 1)");
   d->add_option("--rank", a->dist.rank, "This process's rank, 0..world size - 1 (env RANK)");

@@ -22,6 +22,8 @@ PKGS=(
   gnuplot-nox jq
   # the scoring service and its load generator; ONNX export (protobuf IR and checker); TorchScript check
   libcpp-httplib-dev wrk libonnx-dev libprotobuf-dev protobuf-compiler python3-torch python3-venv
+  # training augmentation: in-process codec round trips (G.711, G.722, GSM, Opus, MP3) through libavcodec
+  libavcodec-dev libavutil-dev
   # corpus tools (synthesisers, codecs)
   ffmpeg espeak-ng flite festival festvox-kallpc16k festvox-us-slt-hts praat sptk sox
 )

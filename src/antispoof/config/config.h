@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "antispoof/augment/augment_config.h"
+
 namespace antispoof {
 
 enum class SincImpl { kDirect, kFft };
@@ -91,6 +93,8 @@ struct TrainConfig {
   std::string device = "cpu";
   bool cache_front_end = false;
   int max_train_items = 0;  // 0 = all (for quick runs)
+  // On-the-fly augmentation of the training utterances (augment/augment_config.h); none by default.
+  augment::AugmentConfig augment;
   // Learning-rate schedule per optimizer step (the reference: constant lr, no warm-up):
   // linear warm-up from lr/warmup_steps to lr over warmup_steps steps, then constant or a cosine
   // decay to 0 at the last step of num_epochs.

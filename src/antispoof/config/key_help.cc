@@ -76,6 +76,10 @@ std::string FormatKeyTable(bool markdown) {
     for (const auto& k : keys)
       out += "| `" + k.key + "` | " + (k.architecture.empty() ? "all" : k.architecture) + " | " + Cell(k.type) +
              " | `" + Cell(k.default_value) + "` | " + Cell(k.range) + " | " + Cell(k.help) + " |\n";
+    out += "\n`augment`'s transforms and their parameters (a transform left out is off):\n\n"
+           "| key | type | default | meaning |\n|---|---|---|---|\n";
+    for (const auto& h : augment::DescribeAugmentKeys())
+      out += "| `" + h.key + "` | " + Cell(h.type) + " | `" + Cell(h.default_value) + "` | " + Cell(h.help) + " |\n";
     return out;
   }
   size_t width = 0;
@@ -85,6 +89,14 @@ std::string FormatKeyTable(bool markdown) {
     out += Pad(name, width) + "  " + k.help + "\n";
     out += std::string(width + 2, ' ') + k.type + ", default " + k.default_value +
            (k.range.empty() ? "" : ", allowed " + k.range) + "\n";
+  }
+  out += "\naugment's transforms and their parameters (a transform left out is off):\n";
+  const auto sub = augment::DescribeAugmentKeys();
+  width = 0;
+  for (const auto& h : sub) width = std::max(width, h.key.size());
+  for (const auto& h : sub) {
+    out += Pad(h.key, width) + "  " + h.help + "\n";
+    out += std::string(width + 2, ' ') + h.type + ", default " + h.default_value + "\n";
   }
   return out;
 }

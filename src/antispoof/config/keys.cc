@@ -20,6 +20,14 @@ const EnumNames<SePooling> kSePooling = {{"avg", SePooling::kAvg}, {"avgmax", Se
 const EnumNames<LrSchedule> kLrSchedule = {
     {"constant", LrSchedule::kConstant}, {"cosine", LrSchedule::kCosine}, {"aasist_cosine", LrSchedule::kAasistCosine}};
 
+Codec<augment::AugmentConfig> AugmentCodec() {
+  Codec<augment::AugmentConfig> c;
+  c.type = "none or a mapping";
+  c.read = augment::ReadAugmentConfig;
+  c.write = augment::WriteAugmentConfig;
+  return c;
+}
+
 template <typename T>
 Range<T> Anything() {
   return {};
@@ -268,6 +276,12 @@ void DeclareRunKeys(KeyTable<TrainConfig>& t) {
         "Compute the fixed front end once per utterance and train on the cache (same results, faster)");
   t.Add("max_train_items", &TrainConfig::max_train_items, NonNegative<int>(),
         "Train on a seeded subset of this many utterances; 0 = all");
+  t.Add("augment", &TrainConfig::augment,
+        Range<augment::AugmentConfig>{"none, or any of the transforms augment.* below",
+                                      [](const augment::AugmentConfig& a) { return augment::CheckAugmentConfig(a); }},
+        "On-the-fly augmentation of the training utterances in the loader threads (never dev or eval), "
+        "seeded by seed; each transform listed is applied with its probability p",
+        std::nullopt, AugmentCodec());
   t.AddEnum("lr_schedule", &TrainConfig::lr_schedule,
             kLrSchedule,
             "Per-step schedule: constant (the RawNet2 reference), cosine after warm-up, or AASIST's cosine");
@@ -283,6 +297,12 @@ void RelateTrainKeys(KeyTable<TrainConfig>& t) {
                : "";
   });
   t.Relate("lr_min", "<= lr", [](const TrainConfig& c) { return c.lr_min <= c.lr ? "" : "must be in [0, lr]"; });
+  t.Relate("augment", "none with cache_front_end: true", [](const TrainConfig& c) {
+    return c.augment.Enabled() && c.cache_front_end
+               ? "cannot be combined with cache_front_end: true (the cache holds each utterance's front end "
+                 "computed once, so augmented audio would never reach the model); set cache_front_end: false"
+               : "";
+  });
   t.Relate("grad_accum", "divides batch_size",
            [](const TrainConfig& c) { return c.batch_size % c.grad_accum == 0 ? "" : "must divide batch_size"; });
 }

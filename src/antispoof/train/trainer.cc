@@ -12,6 +12,7 @@
 #include <sstream>
 #include <utility>
 
+#include "antispoof/augment/augment.h"
 #include "antispoof/common/error.h"
 #include "antispoof/common/files.h"
 #include "antispoof/common/hash.h"
@@ -426,7 +427,19 @@ void Trainer::BuildBatchSources() {
   lo.decode.sample_rate = o_.config.model.sample_rate;  // the model's rate, whatever the caller set
   lo.rank = dist_->rank();
   lo.world_size = dist_->world_size();
-  train_loader_ = std::make_unique<data::BatchLoader>(train_items_, lo);
+  // Only the training loader augments (never dev, eval or the front-end cache, which the config
+  // refuses together with augmentation).
+  data::LoaderOptions train_lo = lo;
+  if (tc_.augment.Enabled()) {
+    auto augmenter = std::make_shared<const augment::Augmenter>(tc_.augment, o_.config.model.sample_rate);
+    train_lo.transform = [augmenter](std::vector<float>& samples, const data::Item& item, uint64_t seed) {
+      augmenter->Apply(samples, augment::ItemSeed(seed, item.utt));
+    };
+    if (writer_)
+      std::fprintf(stderr, "augmenting the training utterances: %s\n",
+                   augment::WriteAugmentConfig(tc_.augment).c_str());
+  }
+  train_loader_ = std::make_unique<data::BatchLoader>(train_items_, train_lo);
   num_batches_ = train_loader_->NumBatches();
   if (num_batches_ == 0)
     Fail(Format("the training split has %zu utterances, fewer than one batch of %d (the last partial "
@@ -463,8 +476,11 @@ void Trainer::RunEpoch(int epoch) {
   ProgressBar bar(Format("epoch %d/%d", epoch, tc_.num_epochs), num_batches_ * rank_batch_, "utt");
   if (first_batch > 0) bar.Add(first_batch * rank_batch_);
   batches_->StartEpoch(epoch, first_batch);
+  double data_wait_s = 0;  // time the optimizer steps waited for the loader
   for (int64_t b = first_batch; b < num_batches_; ++b) {
+    const auto wait_start = Clock::now();
     auto [inputs, labels] = batches_->Next(b);
+    data_wait_s += std::chrono::duration<double>(Clock::now() - wait_start).count();
     const double loss = OptimizerStep(inputs, labels, epoch);
     ++n_batches;
     loss_sum += loss;
@@ -488,7 +504,11 @@ void Trainer::RunEpoch(int epoch) {
     }
   }
   bar.Finish();
-  FinishEpoch(epoch, loss_sum / n_batches, std::chrono::duration<double>(Clock::now() - t0).count());
+  const double train_s = std::chrono::duration<double>(Clock::now() - t0).count();
+  if (writer_)
+    std::fprintf(stderr, "epoch %d: waited %.2f s for the data loader (%.1f %% of %.1f s of training steps)\n", epoch,
+                 data_wait_s, train_s > 0 ? 100 * data_wait_s / train_s : 0.0, train_s);
+  FinishEpoch(epoch, loss_sum / n_batches, train_s);
 }
 
 // One optimizer step over this rank's batch: its micro-batches' gradients accumulate, the loss and
