@@ -46,6 +46,8 @@ antispoof::cli::Registration reg{
                        spec.key.c_str(), spec.value.c_str(), h.root.c_str(), h.splits.at("train").bonafide,
                        h.splits.at("train").spoof, h.splits.at("dev").bonafide, h.splits.at("dev").spoof,
                        h.splits.at("eval").bonafide, h.splits.at("eval").spoof);
+           std::printf("corpus: in-domain eval without it: %s (%d+%d, audio in %s)\n", h.eval_seen_protocol.c_str(),
+                       h.eval_seen.bonafide, h.eval_seen.spoof, opt->out.c_str());
          }
          return 0;
        };

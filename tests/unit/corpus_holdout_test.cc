@@ -74,8 +74,15 @@ TEST(Holdout, LanguageLeavesTrainAndDevAndIsAloneInEval) {
       EXPECT_EQ(ReadFile(h.root + "/LA/ASVspoof2019_LA_" + split + "/flac/" + utt + ".flac"), utt) << name;
     }
   }
+  // The in-domain test set: the corpus's eval without Italian, its audio in the corpus's eval folder.
+  EXPECT_EQ(Protocol(h, "eval_seen.trl"), "LA_0101 LA_E_1 - - bonafide\nLA_0101 LA_E_3 - A07 spoof\n");
+  EXPECT_EQ(h.eval_seen_protocol, h.root + "/LA/ASVspoof2019_LA_cm_protocols/ASVspoof2019.LA.cm.eval_seen.trl.txt");
+  EXPECT_EQ(h.eval_seen.bonafide, 1);
+  EXPECT_EQ(h.eval_seen.spoof, 1);
+  EXPECT_EQ(ReadFile(root + "/LA/ASVspoof2019_LA_eval/flac/LA_E_3.flac"), "LA_E_3");
   EXPECT_EQ(ReadFile(root + "/LA/corpus_metadata.tsv"), corpus_before);
   EXPECT_THAT(ReadFile(h.root + "/holdout.txt"), HasSubstr("held out: language=it"));
+  EXPECT_THAT(ReadFile(h.root + "/holdout.txt"), HasSubstr("eval_seen (the corpus's eval without the condition"));
 }
 
 TEST(Holdout, AttackKeepsEvalBonafide) {
@@ -86,6 +93,9 @@ TEST(Holdout, AttackKeepsEvalBonafide) {
   EXPECT_EQ(Protocol(h, "eval.trl"),
             "LA_0101 LA_T_2 - A01 spoof\nLA_0101 LA_D_2 - A01 spoof\nLA_0101 LA_E_1 - - bonafide\n"
             "LA_0102 LA_E_2 - - bonafide\nLA_0102 LA_E_4 - A01 spoof\n");
+  // In-domain: eval's bona fide and every other attack's spoofs.
+  EXPECT_EQ(Protocol(h, "eval_seen.trl"),
+            "LA_0101 LA_E_1 - - bonafide\nLA_0102 LA_E_2 - - bonafide\nLA_0101 LA_E_3 - A07 spoof\n");
 }
 
 TEST(Holdout, UnknownValueListsThePresentOnes) {

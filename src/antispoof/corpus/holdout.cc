@@ -117,6 +117,10 @@ HoldoutSummary WriteHoldout(const std::string& corpus_root, const HoldoutSpec& s
   for (const MetaRow& r : rows) {
     const bool bona = r.attack == "-";
     const bool held = r.value == spec.value && !(spec.key == "attack" && bona);
+    if (r.split == "eval" && r.value != spec.value) {
+      protocols["eval_seen"] += ProtocolLine(r.speaker, r.utt, r.attack) + "\n";
+      (bona ? summary.eval_seen.bonafide : summary.eval_seen.spoof) += 1;
+    }
     std::string split = r.split;
     if (held) split = "eval";
     else if (r.split == "eval" && !(spec.key == "attack" && bona)) continue;  // eval holds the condition only
@@ -136,6 +140,8 @@ HoldoutSummary WriteHoldout(const std::string& corpus_root, const HoldoutSpec& s
   for (const char* split : kSplits) {
     WriteFileAtomic(out_la + "/ASVspoof2019_LA_cm_protocols/" + ProtocolFile(split), protocols[split]);
   }
+  summary.eval_seen_protocol = out_la + "/ASVspoof2019_LA_cm_protocols/" + ProtocolFile("eval_seen");
+  WriteFileAtomic(summary.eval_seen_protocol, protocols["eval_seen"]);
   for (const char* split : {"train", "dev"}) {
     Link(fs::path(la) / ("ASVspoof2019_LA_" + std::string(split)), fs::path(out_la) / ("ASVspoof2019_LA_" + std::string(split)), true);
   }
@@ -150,6 +156,8 @@ HoldoutSummary WriteHoldout(const std::string& corpus_root, const HoldoutSpec& s
   for (const char* split : kSplits) {
     note += Format("%s: %d bona fide, %d spoof\n", split, summary.splits[split].bonafide, summary.splits[split].spoof);
   }
+  note += Format("eval_seen (the corpus's eval without the condition; audio under %s): %d bona fide, %d spoof\n",
+                 corpus_root.c_str(), summary.eval_seen.bonafide, summary.eval_seen.spoof);
   WriteFileAtomic(summary.root + "/holdout.txt", note);
   return summary;
 }

@@ -25,6 +25,8 @@ struct HoldoutSplitCounts {
 struct HoldoutSummary {
   std::string root;  // the data root written: <corpus>/holdout_<key>_<value>
   std::map<std::string, HoldoutSplitCounts> splits;  // train, dev, eval
+  HoldoutSplitCounts eval_seen;    // the corpus's eval split without the condition
+  std::string eval_seen_protocol;  // its protocol (utterances of the corpus's eval folder)
 };
 
 // Writes <corpus_root>/holdout_<key>_<value>/, a data root in the ASVspoof 2019 LA layout that
@@ -35,6 +37,9 @@ struct HoldoutSummary {
 //     all splits and the bona fide utterances of the eval split, since bona fide has no attack);
 //   - the audio: LA/ASVspoof2019_LA_{train,dev} link to the corpus's folders, and
 //     LA/ASVspoof2019_LA_eval/flac holds a relative link per held-out file;
+//   - LA/ASVspoof2019_LA_cm_protocols/ASVspoof2019.LA.cm.eval_seen.trl.txt: the in-domain test set, the
+//     corpus's eval split without any utterance of the condition (for attack=A: without A's spoofs); its
+//     audio is the corpus's eval folder (`--data-root CORPUS --protocol FILE`);
 //   - holdout.txt: the condition and the counts.
 // The corpus itself is not changed. Error naming the metadata file when the key's column is absent,
 // listing the values present when VALUE is not one of them, and naming the split when a split would
