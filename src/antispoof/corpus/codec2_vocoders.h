@@ -1,10 +1,10 @@
 // Copy-synthesis through Debian's libcodec2, in process: the LPCNet neural vocoder (WaveRNN
 // family, 16 kHz) and the Codec 2 sinusoidal vocoder (8 kHz).
 //
-// Determinism: libcodec2 draws from the C library's rand() (LPCNet's sampling) and from its own
-// codec2_rand() (Codec 2's unvoiced phases), both process-wide. This unit replaces the two for the
-// whole program with per-thread generators (codec2_vocoders.cc), and each call below seeds its
-// thread's generators first, so that the output depends only on the input and `seed`, whatever
+// Determinism: libcodec2 draws from the C library's rand() and from its own nnet_rand() (LPCNet's
+// excitation sampling) and codec2_rand() (Codec 2's unvoiced phases), all process-wide state. This
+// unit replaces the three for the whole program with per-thread generators (codec2_vocoders.cc;
+// the library calls them through its PLT), and each call below seeds its thread's generators first, so that the output depends only on the input and `seed`, whatever
 // runs on other threads.
 #pragma once
 
