@@ -753,6 +753,8 @@ void Builder::RunPythonAttacks(const std::vector<Planned>& plan, const std::vect
     by_utt[p.utt] = &p;
   }
   if (lines.empty()) return;
+  std::fprintf(stderr, "corpus: %zu WORLD and Piper utterances in %d Python process(es)\n", lines.size(),
+               std::max(1, std::min<int>(opt_.jobs, static_cast<int>(lines.size()))));
   MakeDirs(state_ + "/work/python/out");
   for (const auto& [utt, seconds] : RunPythonJobs(python_, lines, state_ + "/work/python", opt_.jobs))
     if (by_utt.count(utt)) AddTiming(*by_utt.at(utt), seconds);
