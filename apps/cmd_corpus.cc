@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <cstdio>
 #include <string>
 #include <thread>
@@ -40,6 +41,10 @@ antispoof::cli::Registration reg{
                                                    : "SOME CUES OUTSIDE [0.35, 0.65]";
          std::printf("corpus: shortcut report %s (%s)\n", s.report_path.c_str(), verdict);
          std::printf("corpus: built in %.1f s\n", s.seconds);
+         // Generation time by attack (summed over its utterances, so more than wall time with --jobs > 1).
+         for (const auto& t : s.timing)
+           std::printf("corpus: generated %-3s %-18s %4d utt %8.1f s (%.2f s/utt)\n", t.attack.c_str(),
+                       t.generator.c_str(), t.utterances, t.seconds, t.seconds / std::max(1, t.utterances));
          for (const auto& spec : specs) {
            const auto h = antispoof::corpus::WriteHoldout(opt->out, spec);
            std::printf("corpus: holdout %s=%s in %s: train %d+%d, dev %d+%d, eval %d+%d (bona fide+spoof)\n",

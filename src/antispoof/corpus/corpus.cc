@@ -20,7 +20,9 @@
 #include "antispoof/common/files.h"
 #include "antispoof/common/progress.h"
 #include "antispoof/common/strings.h"
+#include "antispoof/corpus/codec2_vocoders.h"
 #include "antispoof/corpus/dsp.h"
+#include "antispoof/corpus/python_generators.h"
 #include "antispoof/corpus/shortcut.h"
 #include "antispoof/corpus/sources.h"
 #include "antispoof/corpus/spoofers.h"
@@ -34,7 +36,7 @@ using json = nlohmann::json;
 
 constexpr int kRate = 16000;
 // Bumped whenever generation changes, so cached items from older code are rebuilt.
-constexpr const char* kGeneratorVersion = "corpus-v6";
+constexpr const char* kGeneratorVersion = "corpus-v7";
 
 const char* kPraatScript = R"(form Change gender
   sentence infile
@@ -148,8 +150,31 @@ json GeneratorParams(const AttackInfo& a, const SourceItem& source, Rng& rng,
   } else if (a.generator == "sptk-mlsa") {
     q["order"] = 24;
     q["alpha"] = 0.42;
+  } else if (a.generator == "lpcnet") {
+    q["vq"] = 0;  // predictive VQ, 1733 bit/s (FreeDV 2020)
+  } else if (a.generator == "lpcnet-conversion") {
+    q["vq"] = 1;  // direct-split VQ
+    q["shift"] = std::round(either(1.08, 1.2) * 1000) / 1000;  // pitch and formants, by resampling
+  } else if (a.generator == "codec2") {
+    static const int modes[] = {3200, 2400, 1600, 1300};
+    q["mode"] = modes[pick(rng) % 4];
+    q["fold_gain"] = std::round((0.2 + 0.2 * u(rng)) * 1000) / 1000;
+  } else if (a.generator == "world") {
+    q["f0_method"] = u(rng) < 0.5 ? "harvest" : "dio";
+  } else if (a.generator == "world-conversion") {
+    q["f0_method"] = u(rng) < 0.5 ? "harvest" : "dio";
+    q["f0_ratio"] = std::round(either(1.12, 1.35) * 1000) / 1000;
+    q["alpha"] = std::round(either(1.06, 1.15) * 1000) / 1000;
+  } else if (a.generator == "piper") {
+    q["voice"] = "en_US-joe-medium";
+    q["length_scale"] = std::round((0.9 + 0.25 * u(rng)) * 1000) / 1000;
   }
   return q;
+}
+
+// The attacks that corpus_generators.py makes (in batches, before the others).
+bool IsPythonGenerator(const std::string& g) {
+  return g == "world" || g == "world-conversion" || g == "piper";
 }
 
 // The Asterisk sources arrive G.722-coded; every other file gets the same first coding before the
@@ -172,7 +197,7 @@ class Builder {
 
  private:
   // The phases of Run, in order.
-  static void RequireTools();
+  void RequireTools();
   std::vector<SourceItem> FetchSources();
   SourcePool SelectSources(const std::vector<SourceItem>& sources,
                            const std::map<std::string, SplitSize>& sizes);
@@ -196,6 +221,8 @@ class Builder {
   std::vector<Planned> PlanSplit(const std::string& split,
                                  const std::vector<const SourceItem*>& kept, const SplitSize& sz,
                                  std::set<std::string>& used_ids) const;
+  void RunPythonAttacks(const std::vector<Planned>& plan, const std::vector<size_t>& todo);
+  void AddTiming(const Planned& p, double seconds);
   std::vector<Signal> GenerateContents(const std::vector<Planned>& plan,
                                        const std::vector<size_t>& todo, ProgressBar& bar);
   void PrecodeAndChannel(const std::vector<Planned>& plan, const std::vector<size_t>& todo,
@@ -211,6 +238,8 @@ class Builder {
   std::vector<std::pair<int64_t, int64_t>> SourceCuts(const SourceItem& s, const Signal& x);
   Signal Generate(const Planned& p, const std::string& work);
   Signal Tts(const Planned& p, const std::string& work);
+  Signal CopySynthesisOfSpan(const Planned& p, const Signal& x,
+                             const std::vector<std::pair<int64_t, int64_t>>& cuts, const std::string& work);
   Signal CopySynthesis(const Planned& p, const Signal& x, const std::string& work);
   Signal PraatPsola(const Planned& p, const Signal& x, const std::string& work);
   Signal SptkMlsa(const Planned& p, const Signal& x, Rng& rng, const std::string& work);
@@ -222,9 +251,13 @@ class Builder {
   }
   std::string RecordPath(const Planned& p) const { return state_ + "/items/" + p.utt + ".json"; }
   std::string WorkDir(const Planned& p) const { return state_ + "/work/" + p.utt; }
+  std::string PythonOutPath(const Planned& p) const { return state_ + "/work/python/out/" + p.utt + ".wav"; }
 
   CorpusOptions opt_;
   std::string la_, state_;
+  std::string python_;  // interpreter of the Python attacks (RequireTools)
+  std::mutex timing_mu_;
+  std::map<std::string, AttackTiming> timing_;  // by attack ("-": bona fide)
 };
 
 Signal Builder::ReadWav(const std::string& path) {
@@ -303,6 +336,8 @@ Signal Builder::Tts(const Planned& p, const std::string& work) {
   } else if (g == "flite") {
     WriteFileAtomic(work + "/text.txt", AsciiText(s.text_en) + "\n");
     RunOrFail("flite", "flite -voice " + std::string(p.params["voice"]) + " -f text.txt -o tts.wav", work);
+  } else if (g == "piper") {
+    return ReadWav(PythonOutPath(p));
   } else {
     WriteFileAtomic(work + "/text.txt", AsciiText(s.text_en) + "\n");
     RunOrFail("festival (text2wave)",
@@ -325,14 +360,34 @@ Signal Builder::Generate(const Planned& p, const std::string& work) {
     Signal content = ApplyCuts(t, SpeechCuts(t, kRate, cut_rng));
     y = StretchTo(content, bona.size(), kRate);
   } else {
-    Signal v = CopySynthesis(p, x, work);
-    v.resize(x.size(), 0.0f);
-    y = ApplyCuts(v, cuts);
+    y = ApplyCuts(CopySynthesisOfSpan(p, x, cuts, work), cuts);
   }
   for (float v : y)
     if (!std::isfinite(v)) Fail("corpus: generator " + g + " produced a non-finite sample for " + p.utt + " from " + s.item + " (work folder " + work + ")");
   // Long-term spectrum matched to the bona fide utterance it stands in for.
   return MatchSpectrum(y, LongTermSpectrum(bona, 64), 15);
+}
+
+// CopySynthesis of x, x.size() samples. The LPCNet attacks (0.3 x real time) resynthesise only the
+// span of the cuts plus 100 ms on each side (zeros elsewhere, which the cuts drop); the others the
+// whole source.
+Signal Builder::CopySynthesisOfSpan(const Planned& p, const Signal& x,
+                                    const std::vector<std::pair<int64_t, int64_t>>& cuts,
+                                    const std::string& work) {
+  const std::string& g = p.params["generator"];
+  if ((g != "lpcnet" && g != "lpcnet-conversion") || cuts.empty()) {
+    Signal v = CopySynthesis(p, x, work);
+    v.resize(x.size(), 0.0f);
+    return v;
+  }
+  const int64_t n = static_cast<int64_t>(x.size());
+  const int64_t begin = std::clamp<int64_t>(cuts.front().first - kRate / 10, 0, n);
+  const int64_t end = std::clamp<int64_t>(cuts.back().second + kRate / 10, begin, n);
+  Signal v = CopySynthesis(p, Signal(x.begin() + begin, x.begin() + end), work);
+  Signal out(x.size(), 0.0f);
+  std::copy(v.begin(), v.begin() + std::min<int64_t>(end - begin, static_cast<int64_t>(v.size())),
+            out.begin() + begin);
+  return out;
 }
 
 // The vocoder and voice-conversion attacks: the whole source x resynthesised by p's generator.
@@ -346,6 +401,16 @@ Signal Builder::CopySynthesis(const Planned& p, const Signal& x, const std::stri
   if (g == "envelope-warp") return EnvelopeWarp(x, kRate, p.params["alpha"]);
   if (g == "praat-psola") return PraatPsola(p, x, work);
   if (g == "sptk-mlsa") return SptkMlsa(p, x, rng, work);
+  if (g == "lpcnet") return LpcnetCopySynthesis(x, p.params["vq"], p.seed);
+  if (g == "lpcnet-conversion") {
+    // Resampled by `shift` (pitch and formants up or down), stretched back to x's length.
+    double shift = p.params["shift"];
+    auto r = audio::Resample(std::vector<float>(x.begin(), x.end()), kRate * shift, kRate);
+    Signal shifted = StretchTo(Signal(r.begin(), r.end()), static_cast<int64_t>(x.size()), kRate);
+    return LpcnetCopySynthesis(shifted, p.params["vq"], p.seed);
+  }
+  if (g == "codec2") return Codec2Vocoder(x, p.params["mode"], p.params["fold_gain"], p.seed);
+  if (IsPythonGenerator(g)) return ReadWav(PythonOutPath(p));
   Fail("corpus: unknown generator " + g);
 }
 
@@ -471,6 +536,8 @@ CorpusSummary Builder::Run() {
   summary.audio_hours = total_seconds / 3600;
   summary.report_path = la_ + "/shortcut_report.txt";
   summary.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  for (size_t i : todo) timing_[plan[i].attack].utterances++;
+  for (auto& [attack, t] : timing_) summary.timing.push_back(t);
   return summary;
 }
 
@@ -483,6 +550,8 @@ void Builder::RequireTools() {
   RequireTool("praat", "praat");
   RequireTool("mcep", "sptk");
   RequireTool("gzip", "gzip");
+  python_ = FindCorpusPython();
+  RequirePythonPackages(python_);
   if (!FileExists("/usr/share/festival/voices/english/kal_diphone/festvox/kal_diphone.scm"))
     Fail("corpus: the festival voice kal_diphone is missing; install the Debian package "
          "'festvox-kallpc16k' (sudo apt-get install festvox-kallpc16k, or run scripts/setup.sh)");
@@ -640,6 +709,7 @@ void Builder::GenerateMissing(const std::vector<Planned>& plan, const std::vecto
                               std::vector<Result>& results) {
   for (const std::string split : {"train", "dev", "eval"})
     MakeDirs(la_ + "/" + SplitDir(split) + "/flac");
+  RunPythonAttacks(plan, todo);
   ProgressBar bar("corpus", todo.size(), "utt");
   std::vector<Signal> contents = GenerateContents(plan, todo, bar);
   PrecodeAndChannel(plan, todo, contents);
@@ -661,15 +731,55 @@ std::vector<Signal> Builder::GenerateContents(const std::vector<Planned>& plan,
     MakeDirs(work);
     auto g0 = std::chrono::steady_clock::now();
     contents[k] = Generate(p, work);
+    double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - g0).count();
+    AddTiming(p, seconds);
     if (std::getenv("ANTISPOOF_CORPUS_TIMING"))
       std::fprintf(stderr, "timing %s %s %.3f s\n", p.utt.c_str(), std::string(p.params["generator"]).c_str(),
-                   std::chrono::duration<double>(std::chrono::steady_clock::now() - g0).count());
+                   seconds);
     if (!Precoded(p))
       audio::WriteAudio(work + "/content.wav", std::vector<float>(contents[k].begin(), contents[k].end()), kRate, true);
     std::lock_guard<std::mutex> lock(progress_mu);
     bar.Add();
   });
   return contents;
+}
+
+void Builder::AddTiming(const Planned& p, double seconds) {
+  std::lock_guard<std::mutex> lock(timing_mu_);
+  AttackTiming& t = timing_[p.attack];
+  t.attack = p.attack;
+  t.generator = p.params["generator"];
+  t.seconds += seconds;
+}
+
+// The WORLD and Piper utterances among `todo`, made by corpus_generators.py in `jobs` batches into
+// PythonOutPath; their seconds go to the timing.
+void Builder::RunPythonAttacks(const std::vector<Planned>& plan, const std::vector<size_t>& todo) {
+  std::vector<std::string> lines;
+  std::map<std::string, const Planned*> by_utt;
+  for (size_t i : todo) {
+    const Planned& p = plan[i];
+    const std::string g = p.params["generator"];
+    if (!IsPythonGenerator(g)) continue;
+    json job = p.params;
+    job["utt"] = p.utt;
+    job["seed"] = p.seed;
+    job["out"] = PythonOutPath(p);
+    if (g == "piper") {
+      job["text"] = AsciiText(p.source->text_en);
+    } else {
+      if (!FileExists(DecodedPath(*p.source))) Decoded(*p.source);
+      job["in"] = DecodedPath(*p.source);
+    }
+    lines.push_back(job.dump());
+    by_utt[p.utt] = &p;
+  }
+  if (lines.empty()) return;
+  std::fprintf(stderr, "corpus: %zu WORLD and Piper utterances in %d Python process(es)\n", lines.size(),
+               std::max(1, std::min<int>(opt_.jobs, static_cast<int>(lines.size()))));
+  MakeDirs(state_ + "/work/python/out");
+  for (const auto& [utt, seconds] : RunPythonJobs(python_, lines, state_ + "/work/python", opt_.jobs))
+    if (by_utt.count(utt)) AddTiming(*by_utt.at(utt), seconds);
 }
 
 // The first G.722 coding of the contents not Precoded, then the channel; pre.wav in each work
@@ -816,10 +926,17 @@ const std::vector<AttackInfo>& Attacks() {
       {"A04", "lpc-vocoder", "vocoder", {"train", "dev"}},
       {"A05", "praat-psola", "vc", {"train", "dev"}},
       {"A06", "envelope-warp", "vc", {"train", "dev"}},
-      {"A07", "festival-diphone", "tts", {"eval"}},
-      {"A08", "festival-hts", "tts", {"eval"}},
-      {"A09", "sptk-mlsa", "vocoder", {"eval"}},
-      {"A10", "mel-inversion", "vocoder", {"eval"}},
+      {"A07", "lpcnet", "vocoder", {"train", "dev"}},  // neural (WaveRNN family)
+      {"A08", "world", "vocoder", {"train", "dev"}},
+      {"A09", "codec2", "vocoder", {"train", "dev"}},
+      // Unseen in training.
+      {"A10", "festival-diphone", "tts", {"eval"}},
+      {"A11", "festival-hts", "tts", {"eval"}},
+      {"A12", "sptk-mlsa", "vocoder", {"eval"}},
+      {"A13", "mel-inversion", "vocoder", {"eval"}},
+      {"A14", "piper", "tts", {"eval"}},                  // neural end to end (VITS)
+      {"A15", "lpcnet-conversion", "vc", {"eval"}},       // neural vocoder, other quantiser, shifted voice
+      {"A17", "world-conversion", "vc", {"eval"}},
       // Known attacks in eval, as LA's A16 (= A04) and A19 (= A06).
       {"A16", "lpc-vocoder", "vocoder", {"eval"}},
       {"A19", "envelope-warp", "vc", {"eval"}},
@@ -828,9 +945,10 @@ const std::vector<AttackInfo>& Attacks() {
 }
 
 std::map<std::string, SplitSize> SizesFor(const std::string& size) {
-  if (size == "tiny") return {{"train", {4, 2}}, {"dev", {3, 1}}, {"eval", {4, 2}}};
-  if (size == "small") return {{"train", {50, 25}}, {"dev", {25, 13}}, {"eval", {50, 25}}};
-  if (size == "default") return {{"train", {150, 75}}, {"dev", {75, 38}}, {"eval", {150, 75}}};
+  // Nine attacks per split: per_attack = bonafide / 3 keeps 1 in 4 bona fide.
+  if (size == "tiny") return {{"train", {4, 1}}, {"dev", {3, 1}}, {"eval", {4, 1}}};
+  if (size == "small") return {{"train", {50, 17}}, {"dev", {25, 8}}, {"eval", {50, 17}}};
+  if (size == "default") return {{"train", {150, 50}}, {"dev", {75, 25}}, {"eval", {150, 50}}};
   Fail("corpus: unknown size '" + size + "' (expected tiny, small or default)");
 }
 
