@@ -14,7 +14,7 @@ reference=0 threads=$(nproc) repeats=3 args=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --reference) reference=1; shift ;;
-    --threads) threads=$2; args+=("$1" "$2"); shift 2 ;;
+    --threads) threads=$2; shift 2 ;;
     --repeats) repeats=$2; args+=("$1" "$2"); shift 2 ;;
     *) args+=("$1"); shift ;;
   esac
