@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <functional>
 #include <limits>
 
@@ -119,6 +120,8 @@ BenchResult RunBenchmark(const ModelConfig& config, const BenchOptions& options)
   r.sinc_impl = ToString(config.sinc_impl);
   model::SetFusedGruEnabled(options.fused_gru);
   r.gru = options.fused_gru ? "fused" : "torch";
+  const char* wait_policy = std::getenv("OMP_WAIT_POLICY");
+  r.omp_wait_policy = wait_policy ? wait_policy : "";
   const bool log = options.progress;
   const int warmup = options.warmup, repeats = options.repeats;
   const int batch = options.batch;
@@ -253,6 +256,7 @@ nlohmann::json BenchResult::ToJson() const {
   j["repeats"] = repeats;
   j["sinc_impl"] = sinc_impl;
   j["gru"] = gru;
+  j["omp_wait_policy"] = omp_wait_policy;
   j["model"] = model;
   j["samples_ms_per_utt"] = {{"infer_b1", infer_b1_ms},
                              {"infer_b32", infer_b32_ms},

@@ -54,6 +54,9 @@ struct BenchResult {
   int threads = 0, interop_threads = 0, batch = 0, nb_samp = 0, sample_rate = 0, repeats = 0;
   std::string sinc_impl;
   std::string gru;    // "fused" or "torch" (RawNet2's GRU; see BenchOptions::fused_gru)
+  // OMP_WAIT_POLICY as the process started ("" = unset: libgomp spins before it sleeps). The binary
+  // sets passive for its computing subcommands unless the caller chose (apps/antispoof.cc).
+  std::string omp_wait_policy;
   std::string model;  // the architecture's name (model::CountermeasureImpl::Name)
   std::vector<double> infer_b1_ms, infer_b32_ms, train_b32_ms, train_cached_b32_ms;  // raw, per utt
   // Process CPU time (user + system, all threads) of the same runs, per utt: on a shared machine
