@@ -6,8 +6,11 @@
 # machine. Without it, the reference figures are the first speed round's (the 2-core development VM).
 # Other args go to antispoof bench (e.g. --config conf/rawnet2_se.yaml, --set model.gru_impl=torch,
 # --threads 2, --repeats 5). ANTISPOOF_BIN picks the binary (default build/apps/antispoof).
+# Both sides run with the same OpenMP wait policy: the caller's OMP_WAIT_POLICY, else passive (the binary's own
+# default for bench): under load a spinning reference slows several times over (README, Performance).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-passive}
 BIN=${ANTISPOOF_BIN:-build/apps/antispoof}
 PYTHON=${PYTHON:-/usr/bin/python3}
 reference=0 threads=$(nproc) repeats=3 args=()
