@@ -6,9 +6,12 @@
 #include <string>
 #include <cstring>
 #include <cstdio>
+#include <cstdlib>
 #include <exception>
 #include <functional>
 #include <memory>
+
+#include <unistd.h>
 
 #include <CLI/CLI.hpp>
 
@@ -45,9 +48,31 @@ std::string OutOfMemoryMessage(const std::exception& e) {
          " (use smaller inputs or --batch-size, or a machine with more memory)";
 }
 
+// OpenMP threads that spin while they wait (libgomp's default) take the CPU from the thread that
+// another process delayed, and every parallel region waits for that slowest thread: beside other busy
+// processes on a 2-core machine, training ran 1.8-2.3x slower with spinning (scripts/bench_contention.sh).
+// libgomp reads OMP_WAIT_POLICY once, when it is loaded (before main), so the subcommands that compute
+// for long re-execute the binary once with OMP_WAIT_POLICY=passive, unless the caller chose a policy
+// (OMP_WAIT_POLICY or GOMP_SPINCOUNT set, even to active). The others skip the second start-up.
+// Returns only when no re-execution happened (or exec failed: the default policy then).
+void PreferPassiveOpenMpWait(int argc, char** argv) {
+  if (std::getenv("OMP_WAIT_POLICY") != nullptr || std::getenv("GOMP_SPINCOUNT") != nullptr) return;
+  const char* subcommand = nullptr;
+  for (int i = 1; i < argc && subcommand == nullptr; ++i)
+    if (argv[i][0] != '-') subcommand = argv[i];
+  if (subcommand == nullptr) return;
+  bool computes = false;
+  for (const char* name : {"train", "eval", "experiment", "demo", "bench", "score", "serve", "launch"})
+    computes = computes || std::strcmp(subcommand, name) == 0;
+  if (!computes || ::setenv("OMP_WAIT_POLICY", "passive", 1) != 0) return;
+  ::execv("/proc/self/exe", argv);
+  ::unsetenv("OMP_WAIT_POLICY");  // exec failed: this process keeps the policy it loaded with
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
+  PreferPassiveOpenMpWait(argc, argv);
   antispoof::cli::SetCommandLine(argc, argv);
   CLI::App app{"antispoof: tells bona fide speech from spoofed speech, from the raw waveform"};
   app.require_subcommand(1);

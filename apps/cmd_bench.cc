@@ -16,6 +16,8 @@ struct BenchArgs {
   bool no_train = false;
   bool no_cached = false;
   bool quick = false;
+  bool no_infer = false;
+  bool torch_gru = false;
 };
 
 antispoof::cli::Registration reg{{"bench", "Speed and memory of a model config on this machine", [](CLI::App& sub) {
@@ -36,6 +38,9 @@ antispoof::cli::Registration reg{{"bench", "Speed and memory of a model config o
       ->capture_default_str();
   sub.add_flag("--no-train", args->no_train, "Skip the training steps");
   sub.add_flag("--no-cached", args->no_cached, "Skip the training step from the cached front end");
+  sub.add_flag("--no-infer", args->no_infer, "Skip the inference figures (batch 1 and 32)");
+  sub.add_flag("--torch-gru", args->torch_gru,
+               "RawNet2 with LibTorch's nn::GRU instead of the fused GRU (the same function; for comparison)");
   sub.add_flag("--quick", args->quick, "One timed run per figure, no warm-up (a rough figure)");
   sub.add_flag("--json", args->json,
                "Print JSON (infer_ms_per_utt_b1, infer_ms_per_utt_b32, train_ms_per_utt_b32, peak_rss_mb, "
@@ -49,6 +54,8 @@ antispoof::cli::Registration reg{{"bench", "Speed and memory of a model config o
     options.threads = config.train.threads;
     options.train = !args->no_train;
     options.train_cached_front_end = !args->no_cached;
+    options.batch1 = options.batch32 = !args->no_infer;
+    options.fused_gru = !args->torch_gru;
     options.recipe = config.train;
     if (args->quick) {
       options.repeats = 1;

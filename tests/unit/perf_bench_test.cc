@@ -5,6 +5,7 @@
 
 #include <cmath>
 
+#include "antispoof/model/gru.h"
 #include "antispoof/model/rawnet2.h"
 #include "antispoof/perf/bench.h"
 #include "antispoof/perf/memory.h"
@@ -84,6 +85,22 @@ TEST(PerfBench, RestoresTheCallersThreadCountAndRng) {
   RunBenchmark(TinyConfig(), o);
   EXPECT_EQ(torch::get_num_threads(), 1);
   EXPECT_TRUE(torch::equal(torch::rand({3}), expected));
+}
+
+// --torch-gru: the run says which GRU it timed, and the process keeps the fused one afterwards.
+TEST(PerfBench, TimesTheGruAskedForAndRestoresTheDefault) {
+  ASSERT_TRUE(model::FusedGruEnabled());
+  auto o = TinyOptions();
+  o.batch1 = false;
+  o.gemm = false;
+  o.train_cached_front_end = false;
+  o.fused_gru = false;
+  const auto j = RunBenchmark(TinyConfig(), o).ToJson();
+  EXPECT_EQ(j["gru"], "torch");
+  EXPECT_GT(j["train_ms_per_utt_b32"].get<double>(), 0.0);
+  EXPECT_TRUE(model::FusedGruEnabled());
+  o.fused_gru = true;
+  EXPECT_EQ(RunBenchmark(TinyConfig(), o).ToJson()["gru"], "fused");
 }
 
 // The speed paths (in-place front end and SELU, eval-mode conv1/bn2 folding) give the numbers of

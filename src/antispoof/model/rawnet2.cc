@@ -1,5 +1,7 @@
 #include "antispoof/model/rawnet2.h"
 
+#include "antispoof/model/gru.h"
+
 namespace antispoof::model {
 namespace F = torch::nn::functional;
 
@@ -114,7 +116,13 @@ torch::Tensor RawNet2Impl::ForwardFromFrontEnd(const torch::Tensor& features,
   x = (observer ? torch::selu(x) : torch::selu_(x)).permute({0, 2, 1});  // [B, T, C], batch first
   const bool one_sequence = x.size(0) == 1 && x.device().is_cpu() && !torch::GradMode::is_enabled() &&
                             gru_->options.bias() && (!is_training() || gru_->options.dropout() == 0);
-  torch::Tensor all_steps = one_sequence ? GruOneSequence(*gru_, x) : std::get<0>(gru_(x));
+  torch::Tensor all_steps;
+  if (one_sequence)
+    all_steps = GruOneSequence(*gru_, x);
+  else if (FusedGruEnabled() && FusedGruApplies(*gru_, x))
+    all_steps = FusedGru(*gru_, x);  // training: one GEMM per weight gradient, no per-step graph
+  else
+    all_steps = std::get<0>(gru_(x));
   observe("gru_all_steps", all_steps);
   x = all_steps.select(1, all_steps.size(1) - 1);
   x = fc1_gru_(x);

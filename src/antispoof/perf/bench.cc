@@ -8,12 +8,14 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <functional>
 #include <limits>
 
 #include "antispoof/common/error.h"
 #include "antispoof/common/strings.h"
 #include "antispoof/model/countermeasure.h"
+#include "antispoof/model/gru.h"
 #include "antispoof/model/runtime.h"
 #include "antispoof/model/summary.h"
 #include "antispoof/optim/adam.h"
@@ -52,20 +54,23 @@ std::vector<double> TimeRuns(int warmup, int repeats, double per, const std::fun
   return ms;
 }
 
-// Restores the caller's intra-op threads and global RNG state.
+// Restores the caller's intra-op threads, global RNG state and GRU choice.
 class ProcessStateGuard {
  public:
   ProcessStateGuard()
       : threads_(torch::get_num_threads()),
+        fused_gru_(model::FusedGruEnabled()),
         rng_state_(at::detail::getDefaultCPUGenerator().get_state()) {}
   ~ProcessStateGuard() {
     torch::set_num_threads(threads_);
+    model::SetFusedGruEnabled(fused_gru_);
     at::Generator generator = at::detail::getDefaultCPUGenerator();  // shares the default's state
     generator.set_state(rng_state_);
   }
 
  private:
   int threads_;
+  bool fused_gru_;
   at::Tensor rng_state_;
 };
 
@@ -113,6 +118,10 @@ BenchResult RunBenchmark(const ModelConfig& config, const BenchOptions& options)
   r.sample_rate = config.sample_rate;
   r.repeats = options.repeats;
   r.sinc_impl = ToString(config.sinc_impl);
+  model::SetFusedGruEnabled(options.fused_gru);
+  r.gru = options.fused_gru ? "fused" : "torch";
+  const char* wait_policy = std::getenv("OMP_WAIT_POLICY");
+  r.omp_wait_policy = wait_policy ? wait_policy : "";
   const bool log = options.progress;
   const int warmup = options.warmup, repeats = options.repeats;
   const int batch = options.batch;
@@ -246,6 +255,8 @@ nlohmann::json BenchResult::ToJson() const {
   j["sample_rate"] = sample_rate;
   j["repeats"] = repeats;
   j["sinc_impl"] = sinc_impl;
+  j["gru"] = gru;
+  j["omp_wait_policy"] = omp_wait_policy;
   j["model"] = model;
   j["samples_ms_per_utt"] = {{"infer_b1", infer_b1_ms},
                              {"infer_b32", infer_b32_ms},
@@ -263,8 +274,8 @@ std::string BenchResult::ToTable() const {
   auto rate = [](double v) { return std::isfinite(v) ? Format("%9.1f", v) : std::string("        -"); };
   auto pct = [](double v) { return std::isfinite(v) ? Format("%8.1f%%", 100 * v) : std::string("        -"); };
   std::string out;
-  out += Format("%s, threads %d (inter-op %d), nb_samp %d, batch %d, sinc %s, median of %d\n", model.c_str(),
-                threads, interop_threads, nb_samp, batch, sinc_impl.c_str(), repeats);
+  out += Format("%s, threads %d (inter-op %d), nb_samp %d, batch %d, sinc %s, GRU %s, median of %d\n",
+                model.c_str(), threads, interop_threads, nb_samp, batch, sinc_impl.c_str(), gru.c_str(), repeats);
   out += Format("%-36s %9s %9s %9s\n", "figure", "ms/utt", "utt/s", "of peak");
   out += Format("%-36s %s %s %s\n", "inference, batch 1", ms(infer_ms_per_utt_b1).c_str(),
                 rate(utt_per_s_b1).c_str(), pct(peak_fraction_b1).c_str());

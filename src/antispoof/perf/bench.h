@@ -29,6 +29,7 @@ struct BenchOptions {
   int gemm_size = 2048;               // square float32 torch::mm of this size
   bool progress = true;               // one line per phase on stderr
   uint64_t seed = 0;                  // model init and inputs (the global RNG is restored after)
+  bool fused_gru = true;              // RawNet2's GRU: fused (model/gru.h) or LibTorch's nn::GRU
   // The training step's optimizer and loss settings: the trainer's own step (optim::Adam with this
   // recipe, its weighted cross-entropy); the reference recipe unless the caller passes a config's.
   TrainConfig recipe;
@@ -52,6 +53,10 @@ struct BenchResult {
   double peak_fraction_b1 = 0, peak_fraction_b32 = 0, peak_fraction_train = 0;
   int threads = 0, interop_threads = 0, batch = 0, nb_samp = 0, sample_rate = 0, repeats = 0;
   std::string sinc_impl;
+  std::string gru;    // "fused" or "torch" (RawNet2's GRU; see BenchOptions::fused_gru)
+  // OMP_WAIT_POLICY as the process started ("" = unset: libgomp spins before it sleeps). The binary
+  // sets passive for its computing subcommands unless the caller chose (apps/antispoof.cc).
+  std::string omp_wait_policy;
   std::string model;  // the architecture's name (model::CountermeasureImpl::Name)
   std::vector<double> infer_b1_ms, infer_b32_ms, train_b32_ms, train_cached_b32_ms;  // raw, per utt
   // Process CPU time (user + system, all threads) of the same runs, per utt: on a shared machine
