@@ -8,25 +8,13 @@
 
 #include "antispoof/audio/audio.h"
 #include "antispoof/data/loader.h"
-#include "temp_audio_dir.h"
+#include "loader_items.h"
 
 namespace {
 
 namespace fs = std::filesystem;
 
-const std::vector<antispoof::data::Item>& Items() {
-  static std::vector<antispoof::data::Item> items;
-  if (!items.empty()) return items;
-  const fs::path& dir = antispoof::bench::TempAudioDir("loader_bench");
-  for (int f = 0; f < 128; ++f) {
-    std::vector<float> x(40000 + 300 * f);
-    for (size_t i = 0; i < x.size(); ++i) x[i] = 0.3f * std::sin(0.01f * i * (f % 7 + 1));
-    std::string path = (dir / ("u" + std::to_string(f) + ".flac")).string();
-    antispoof::audio::WriteAudio(path, x, 16000);
-    items.push_back({"u" + std::to_string(f), path, antispoof::TrialKeyOfClass(f % 2), "-"});
-  }
-  return items;
-}
+const std::vector<antispoof::data::Item>& Items() { return antispoof::bench::LoaderBenchItems("loader_bench"); }
 
 void BM_LoaderEpoch(benchmark::State& state) {
   antispoof::data::LoaderOptions o;

@@ -14,7 +14,8 @@
 #
 # The reference code is imported from the checkout by bench/reference/reference_bench.py (never copied);
 # Debian's python3-torch 1.13 always runs it; every process gets tcmalloc when it is installed. antispoof
-# runs the same architecture: conf/rawnet2.yaml (the 2021 LA baseline) or the AASIST .conf itself.
+# runs the same architecture: conf/rawnet2.yaml (the 2021 LA baseline) or the AASIST .conf itself. All
+# run with one OMP_WAIT_POLICY (the caller's, else passive).
 # Prints one table: each figure, antispoof's, each reference's and reference/antispoof.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -51,7 +52,11 @@ esac
 [ -z "$torch2" ] || [ -x "$torch2" ] || fail "--torch2-python '$torch2': not an executable"
 
 tcmalloc=$(ls /usr/lib/*/libtcmalloc.so.4 2>/dev/null | head -1 || true)
+# One OpenMP wait policy for every process (the caller's, else passive, antispoof's own default): with
+# libgomp's spinning default a reference on a busy machine measures the spinning, not the model.
+export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-passive}
 common=(--threads "$threads" --repeats "$repeats")
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 reference() {  # PYTHON [--compile]
   local py=$1; shift
   echo "bench_vs_pytorch: reference under $py $*" >&2
@@ -73,5 +78,6 @@ printf '%s\n' "${refs[@]}" | jq -rs --argjson a "$ours" '
   row("inference, batch 32"; "infer_ms_per_utt_b32"),
   row("training step, batch 32"; "train_ms_per_utt_b32"),
   row("training peak RSS (MB)"; "train_peak_rss_mb")' | column -t -s '|'
+echo "load average before and after: $load_before / $(cut -d' ' -f1-3 /proc/loadavg), OMP_WAIT_POLICY=$OMP_WAIT_POLICY"
 jq -rn --argjson a "$ours" '"\($a.model), threads \($a.threads), median of \($a.repeats), GEMM \($a.gemm_gflops | round) GFLOP/s; ratio = reference / antispoof (> 1: antispoof faster)"'
 printf '%s\n' "${refs[@]}" | jq -r 'select(.compiled) | "torch.compile: first training step (compilation) \(.first_train_step_s | round) s"'
