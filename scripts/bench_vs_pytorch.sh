@@ -60,10 +60,14 @@ load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 reference() {  # PYTHON [--compile]
   local py=$1; shift
   echo "bench_vs_pytorch: reference under $py $*" >&2
-  LD_PRELOAD="$tcmalloc" "$py" bench/reference/reference_bench.py "${ref_args[@]}" "${common[@]}" "$@"
+  local json
+  json=$(LD_PRELOAD="$tcmalloc" "$py" bench/reference/reference_bench.py "${ref_args[@]}" "${common[@]}" "$@")
+  echo "bench_vs_pytorch: $json" >&2  # the raw figures, kept in the log
+  echo "$json"
 }
 echo "bench_vs_pytorch: antispoof bench --config $ours_conf ${sets[*]}" >&2
 ours=$("$BIN" bench --json --config "$ours_conf" "${common[@]}" "${sets[@]}")
+echo "bench_vs_pytorch: $ours" >&2
 refs=("$(reference /usr/bin/python3)")
 if [ -n "$torch2" ]; then
   refs+=("$(reference "$torch2")")
@@ -71,9 +75,9 @@ if [ -n "$torch2" ]; then
 fi
 printf '%s\n' "${refs[@]}" | jq -rs --argjson a "$ours" '
   def r2: . * 100 | round / 100;
-  def label: "PyTorch \(.torch | split("+")[0])\(if .compiled then " compile" else "" end)";
+  def ref_label: "PyTorch \(.torch | split("+")[0])\(if .compiled then " compile" else "" end)";
   def row($name; $k): ([$name, ($a[$k] | r2)] + [.[] | (.[$k] | r2), "\((.[$k] / $a[$k]) | r2)x"]) | join("|");
-  (["figure (ms/utt)", "antispoof"] + [.[] | label, "ratio"] | join("|")),
+  (["figure (ms/utt)", "antispoof"] + [.[] | ref_label, "ratio"] | join("|")),
   row("inference, batch 1"; "infer_ms_per_utt_b1"),
   row("inference, batch 32"; "infer_ms_per_utt_b32"),
   row("training step, batch 32"; "train_ms_per_utt_b32"),
