@@ -16,10 +16,10 @@ fi
 jobs=$(nproc)
 mem_jobs=$(( $(awk '/MemAvailable/{print $2}' /proc/meminfo) / 2000000 ))
 [ "$mem_jobs" -lt "$jobs" ] && jobs=$(( mem_jobs > 0 ? mem_jobs : 1 ))
-# What is sanitized by default: the torch-free parser modules and pth/data, through their unit
+# What is sanitized by default: the torch-free parser modules, pth/data and the augmentation DSP, through their unit
 # tests and the fuzz targets. ANTISPOOF_SANITIZE_FAULTS=1 also builds the sanitized antispoof binary
 # (every module) and runs the fault catalogue against it: about 6 more minutes on 2 cores.
-targets=(unit_common_test unit_metrics_test unit_audio_test unit_pth_test unit_data_test
+targets=(unit_common_test unit_metrics_test unit_audio_test unit_pth_test unit_data_test unit_augment_test
   protocol_fuzzer score_file_fuzzer config_fuzzer checkpoint_fuzzer audio_fuzzer)
 labels='unit|fuzz'
 if [ "${ANTISPOOF_SANITIZE_FAULTS:-0}" = 1 ]; then
