@@ -6,6 +6,7 @@
 #include <memory>
 #include <set>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "antispoof/config/config.h"
@@ -23,7 +24,9 @@ torch::nn::GRU MakeGru(int64_t in, int64_t hidden, int64_t layers, bool batch_fi
 
 // Whether y's autograd graph holds a node whose name contains `needle`.
 bool GraphHas(const torch::Tensor& y, const std::string& needle) {
-  std::vector<std::shared_ptr<torch::autograd::Node>> todo = {y.grad_fn()};
+  // The node pointer type: std::shared_ptr in LibTorch 1.13, c10::intrusive_ptr in current 2.x.
+  using NodePtr = std::decay_t<decltype(y.grad_fn())>;
+  std::vector<NodePtr> todo = {y.grad_fn()};
   std::set<torch::autograd::Node*> seen;
   while (!todo.empty()) {
     auto node = todo.back();
