@@ -21,15 +21,7 @@ void BM_LoaderEpoch(benchmark::State& state) {
   o.num_workers = static_cast<int>(state.range(0));
   o.batch_size = 32;
   antispoof::data::BatchLoader loader(Items(), o);
-  int64_t epoch = 0, batches = 0;
-  for (auto _ : state) {
-    loader.StartEpoch(epoch++);
-    while (auto b = loader.Next()) {
-      benchmark::DoNotOptimize(b->audio.data_ptr<float>());
-      ++batches;
-    }
-  }
-  state.SetItemsProcessed(batches * 32);  // items/s = files/s
+  antispoof::bench::TimeLoaderEpochs(state, loader);
 }
 
 BENCHMARK(BM_LoaderEpoch)->Arg(0)->Arg(1)->Arg(2)->UseRealTime()->Unit(benchmark::kMillisecond);

@@ -1,5 +1,7 @@
-// The 128 FLAC files (2.5-5 s of sines, alternating bona fide / spoof) that the loader benchmarks read.
+// The 128 FLAC files (2.5-5 s of sines, alternating bona fide / spoof) that the loader benchmarks read, and their timing loop.
 #pragma once
+
+#include <benchmark/benchmark.h>
 
 #include <cmath>
 #include <string>
@@ -8,6 +10,7 @@
 #include "antispoof/audio/audio.h"
 #include "antispoof/common/trial_key.h"
 #include "antispoof/data/layout.h"
+#include "antispoof/data/loader.h"
 #include "temp_audio_dir.h"
 
 namespace antispoof::bench {
@@ -25,6 +28,19 @@ inline const std::vector<data::Item>& LoaderBenchItems(const std::string& tag) {
     items.push_back({"u" + std::to_string(f), path, TrialKeyOfClass(f % 2), "-"});
   }
   return items;
+}
+
+// Whole epochs of `loader` per benchmark iteration; items/s = files/s.
+inline void TimeLoaderEpochs(benchmark::State& state, data::BatchLoader& loader) {
+  int64_t epoch = 0, batches = 0;
+  for (auto _ : state) {
+    loader.StartEpoch(epoch++);
+    while (auto b = loader.Next()) {
+      benchmark::DoNotOptimize(b->audio.data_ptr<float>());
+      ++batches;
+    }
+  }
+  state.SetItemsProcessed(batches * loader.options().batch_size);
 }
 
 }  // namespace antispoof::bench

@@ -107,15 +107,7 @@ void BM_LoaderEpoch(benchmark::State& state) {
     };
   }
   antispoof::data::BatchLoader loader(Items(), o);
-  int64_t epoch = 0, batches = 0;
-  for (auto _ : state) {
-    loader.StartEpoch(epoch++);
-    while (auto b = loader.Next()) {
-      benchmark::DoNotOptimize(b->audio.data_ptr<float>());
-      ++batches;
-    }
-  }
-  state.SetItemsProcessed(batches * 32);  // items/s = files/s
+  antispoof::bench::TimeLoaderEpochs(state, loader);
 }
 BENCHMARK(BM_LoaderEpoch)
     ->ArgsProduct({{1, 2}, {0, 1, 2}})
