@@ -26,6 +26,8 @@ antispoof::cli::Registration reg{{"bench", "Speed and memory of a model config o
   sub.add_option("--set", args->overrides, "Override a key, e.g. --set model.sinc_impl=fft (repeatable)");
   antispoof::cli::AddKeyFlag(sub, args->key_flags, "--threads", "threads",
                              "Intra-op threads, 0 = all cores (default: the config's)");
+  antispoof::cli::AddKeyFlag(sub, args->key_flags, "--precision", "precision",
+                             "fp32 or bf16 (default: the config's)");
   // Flags of the benchmark itself (no config key): their ranges are checked by the parser.
   sub.add_option("--repeats", args->options.repeats, "Timed runs per figure (median kept; batch 1 runs 3x)")
       ->check(CLI::Range(1, 1000000))
@@ -41,6 +43,10 @@ antispoof::cli::Registration reg{{"bench", "Speed and memory of a model config o
   sub.add_flag("--no-infer", args->no_infer, "Skip the inference figures (batch 1 and 32)");
   sub.add_flag("--torch-gru", args->torch_gru,
                "RawNet2 with LibTorch's nn::GRU instead of the fused GRU (the same function; for comparison)");
+  sub.add_option("--profile", args->options.profile_top,
+                 "Also profile one training step and one batch inference and print their N largest "
+                 "operators by self time (LibTorch's profiler; the timings above are taken without it)")
+      ->check(CLI::Range(1, 1000));
   sub.add_flag("--quick", args->quick, "One timed run per figure, no warm-up (a rough figure)");
   sub.add_flag("--json", args->json,
                "Print JSON (infer_ms_per_utt_b1, infer_ms_per_utt_b32, train_ms_per_utt_b32, peak_rss_mb, "

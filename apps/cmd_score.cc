@@ -33,6 +33,7 @@ using antispoof::Error;
 struct ScoreArgs {
   std::string config, checkpoint, protocol, data_root, device = "cpu", layout = "auto";
   std::vector<std::string> paths;
+  std::vector<antispoof::KeyFlag> key_flags;  // --precision
   int batch_size = 32, threads = 0;
   bool json = false, skip_missing = false, stream = false;
   antispoof::audio::DecodeOptions decode;
@@ -230,6 +231,8 @@ antispoof::cli::Registration reg{{"score", "Score audio files, folders or a prot
   sub.add_option("--threads", a->threads, "Intra-op threads (0 = all cores; more than the cores: lowered to them)")
       ->check(CLI::Range(0, 1 << 20));
   sub.add_option("--device", a->device, "cpu, cuda or cuda:N");
+  antispoof::cli::AddKeyFlag(sub, a->key_flags, "--precision", "precision",
+                             "fp32 (exact) or bf16 (default: the config's precision)");
   sub.add_option("--calibration", a->calibration_path,
                  "Calibration file from `antispoof calibrate`: print log-likelihood ratios (natural log, "
                  "bona fide vs spoof) and a decision at its threshold (Bayes, or its target rate) unless "
@@ -262,7 +265,8 @@ antispoof::cli::Registration reg{{"score", "Score audio files, folders or a prot
     a->rule.Validate("--threshold");
     antispoof::RequireFinite(a->decode.max_seconds, "--max-audio-seconds");
     if (!(a->decode.max_seconds > 0)) throw Error("--max-audio-seconds: must be positive");
-    const antispoof::Config config = antispoof::LoadConfig(a->config);
+    antispoof::Config config = antispoof::LoadConfig(a->config);
+    antispoof::ApplyKeyFlags(config, a->key_flags);
     if (a->batch_size < 1) throw Error("--batch-size: must be at least 1");
     antispoof::data::ParseLayout(a->layout);  // an unknown --layout fails before the model loads
     std::optional<infer::WindowSpec> spec;
@@ -275,7 +279,8 @@ antispoof::cli::Registration reg{{"score", "Score audio files, folders or a prot
     if (a->stream) CheckStreamArgs(*a);
     if (!a->calibration_path.empty()) a->rule.calibration = antispoof::metrics::ReadCalibration(a->calibration_path);
     antispoof::model::ConfigureThreads(a->threads);
-    auto net = infer::LoadModel(config.model, a->checkpoint, antispoof::model::ParseDevice(a->device));
+    auto net = infer::LoadModel(config.model, a->checkpoint, antispoof::model::ParseDevice(a->device),
+                                config.train.precision);
     if (a->stream) return RunStream(*a, *net, *spec, aggregate);
     if (spec) return RunWindowed(*a, *net, *spec, aggregate);
     return RunReference(*a, *net);

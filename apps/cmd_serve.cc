@@ -23,6 +23,7 @@ namespace serve = antispoof::serve;
 
 struct ServeArgs {
   std::string config, checkpoint, calibration, device = "cpu";
+  std::vector<antispoof::KeyFlag> key_flags;  // --precision
   double max_body_mb = 64;
   serve::ServeOptions options;
   antispoof::metrics::ScoreDecisionRule rule;  // --threshold, then --calibration
@@ -56,7 +57,8 @@ void WaitForStop(const sigset_t& set, serve::ScoringServer& server, const std::a
 
 int RunServe(ServeArgs& a) {
   const sigset_t stop_signals = BlockStopSignals();
-  const antispoof::Config config = antispoof::LoadConfig(a.config);
+  antispoof::Config config = antispoof::LoadConfig(a.config);
+  antispoof::ApplyKeyFlags(config, a.key_flags);
   if (!std::isfinite(a.max_body_mb) || a.max_body_mb <= 0) throw Error("--max-body-mb: must be a positive number");
   a.options.max_body_bytes = static_cast<int64_t>(a.max_body_mb * 1024 * 1024);
   a.options.Validate();
@@ -64,7 +66,8 @@ int RunServe(ServeArgs& a) {
   rule.Validate("--threshold");
   if (!a.calibration.empty()) rule.calibration = antispoof::metrics::ReadCalibration(a.calibration);
   antispoof::model::ConfigureThreads(a.options.threads);
-  auto net = antispoof::infer::LoadModel(config.model, a.checkpoint, antispoof::model::ParseDevice(a.device));
+  auto net = antispoof::infer::LoadModel(config.model, a.checkpoint, antispoof::model::ParseDevice(a.device),
+                                         config.train.precision);
   serve::ScoringServer server(a.options, net, rule);
   const int port = server.Bind();
   std::fprintf(stderr, "serve: %s ready on http://%s:%d (POST /v1/score; max batch %d, max wait %s ms, queue %d)\n",
@@ -107,6 +110,8 @@ antispoof::cli::Registration reg{{"serve", "Serve a checkpoint over HTTP: POST /
       ->capture_default_str();
   sub.add_option("--threads", o.threads, "Intra-op threads of the model (0 = all cores)")->capture_default_str();
   sub.add_option("--device", a->device, "cpu, cuda or cuda:N");
+  antispoof::cli::AddKeyFlag(sub, a->key_flags, "--precision", "precision",
+                             "fp32 (exact) or bf16 (default: the config's precision)");
   return std::function<int()>([a] { return RunServe(*a); });
 }, 27}};
 }  // namespace

@@ -28,6 +28,7 @@ antispoof::cli::Registration reg{{"train", "Train a countermeasure (RawNet2, AAS
   AddKeyFlag(sub, a->key_flags, "--batch-size", "batch_size", "Batch size");
   AddKeyFlag(sub, a->key_flags, "--lr", "lr", "Learning rate");
   AddKeyFlag(sub, a->key_flags, "--device", "device", "cpu, cuda or cuda:N");
+  AddKeyFlag(sub, a->key_flags, "--precision", "precision", "fp32 (exact) or bf16");
   AddKeyFlag(sub, a->key_flags, "--threads", "threads", "Intra-op threads, 0 = all cores (at most this machine's)");
   sub.add_option("--set", a->overrides, "Override any config key: KEY=VALUE (e.g. model.nb_samp=32000)");
   sub.add_flag("--resume", a->resume, "Continue the run in --out from its last.pth");

@@ -10,7 +10,10 @@
 #   --no-compile         skip the torch.compile column
 #   --threads T          intra-op threads for everything (default: the core count)
 #   --repeats R          timed runs per figure, median kept (default 3; batch 1 runs 3x)
-#   --set KEY=VALUE      passed to `antispoof bench` (repeatable), e.g. --set precision=bf16
+#   --set KEY=VALUE      passed to `antispoof bench` (repeatable), e.g. --set model.sinc_impl=direct
+#   --bf16               also run antispoof with precision: bf16 and every reference under
+#                        torch.autocast("cpu", dtype=torch.bfloat16), and print two more tables: antispoof
+#                        bf16 against the fp32 references, and bf16 against bf16
 #
 # The reference code is imported from the checkout by bench/reference/reference_bench.py (never copied);
 # Debian's python3-torch 1.13 always runs it; every process gets tcmalloc when it is installed. antispoof
@@ -20,7 +23,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=${ANTISPOOF_BIN:-build/apps/antispoof}
-model="" repo="" conf="config/AASIST.conf" torch2="" compile=1 threads=$(nproc) repeats=3 sets=()
+model="" repo="" conf="config/AASIST.conf" torch2="" compile=1 threads=$(nproc) repeats=3 sets=() bf16=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --model) model=$2; shift 2 ;;
@@ -31,7 +34,8 @@ while [ $# -gt 0 ]; do
     --threads) threads=$2; shift 2 ;;
     --repeats) repeats=$2; shift 2 ;;
     --set) sets+=(--set "$2"); shift 2 ;;
-    -h|--help) sed -n 2,20p "$0"; exit 0 ;;
+    --bf16) bf16=1; shift ;;
+    -h|--help) sed -n 2,23p "$0"; exit 0 ;;
     *) echo "bench_vs_pytorch: unknown argument '$1' (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -65,23 +69,42 @@ reference() {  # PYTHON [--compile]
   echo "bench_vs_pytorch: $json" >&2  # the raw figures, kept in the log
   echo "$json"
 }
-echo "bench_vs_pytorch: antispoof bench --config $ours_conf ${sets[*]}" >&2
-ours=$("$BIN" bench --json --config "$ours_conf" "${common[@]}" "${sets[@]}")
-echo "bench_vs_pytorch: $ours" >&2
-refs=("$(reference /usr/bin/python3)")
-if [ -n "$torch2" ]; then
-  refs+=("$(reference "$torch2")")
-  [ "$compile" = 1 ] && refs+=("$(reference "$torch2" --compile)")
+ours_bench() {  # PRECISION
+  echo "bench_vs_pytorch: antispoof bench --config $ours_conf --precision $1 ${sets[*]}" >&2
+  local json
+  json=$("$BIN" bench --json --config "$ours_conf" --precision "$1" "${common[@]}" "${sets[@]}")
+  echo "bench_vs_pytorch: $json" >&2
+  echo "$json"
+}
+references() {  # [--autocast-bf16]: one JSON line per reference run
+  reference /usr/bin/python3 "$@"
+  if [ -n "$torch2" ]; then
+    reference "$torch2" "$@"
+    [ "$compile" = 1 ] && reference "$torch2" --compile "$@"
+  fi
+  return 0
+}
+table() {  # TITLE OURS_JSON REFERENCE_JSON_LINES
+  echo "$1"
+  printf '%s\n' "$3" | jq -rs --argjson a "$2" '
+    def r2: . * 100 | round / 100;
+    def ref_label: "PyTorch \(.torch | split("+")[0])\(if .compiled then " compile" else "" end) \(.precision)";
+    def row($name; $k): ([$name, ($a[$k] | r2)] + [.[] | (.[$k] | r2), "\((.[$k] / $a[$k]) | r2)x"]) | join("|");
+    (["figure (ms/utt)", "antispoof \($a.precision)"] + [.[] | ref_label, "ratio"] | join("|")),
+    row("inference, batch 1"; "infer_ms_per_utt_b1"),
+    row("inference, batch 32"; "infer_ms_per_utt_b32"),
+    row("training step, batch 32"; "train_ms_per_utt_b32"),
+    row("training peak RSS (MB)"; "train_peak_rss_mb")' | column -t -s '|'
+}
+ours=$(ours_bench fp32)
+refs=$(references)
+table "fp32:" "$ours" "$refs"
+if [ "$bf16" = 1 ]; then
+  ours_bf16=$(ours_bench bf16)
+  refs_bf16=$(references --autocast-bf16)
+  table "antispoof bf16 against the fp32 references:" "$ours_bf16" "$refs"
+  table "bf16 against bf16 (references under torch.autocast):" "$ours_bf16" "$refs_bf16"
 fi
-printf '%s\n' "${refs[@]}" | jq -rs --argjson a "$ours" '
-  def r2: . * 100 | round / 100;
-  def ref_label: "PyTorch \(.torch | split("+")[0])\(if .compiled then " compile" else "" end)";
-  def row($name; $k): ([$name, ($a[$k] | r2)] + [.[] | (.[$k] | r2), "\((.[$k] / $a[$k]) | r2)x"]) | join("|");
-  (["figure (ms/utt)", "antispoof"] + [.[] | ref_label, "ratio"] | join("|")),
-  row("inference, batch 1"; "infer_ms_per_utt_b1"),
-  row("inference, batch 32"; "infer_ms_per_utt_b32"),
-  row("training step, batch 32"; "train_ms_per_utt_b32"),
-  row("training peak RSS (MB)"; "train_peak_rss_mb")' | column -t -s '|'
 echo "load average before and after: $load_before / $(cut -d' ' -f1-3 /proc/loadavg), OMP_WAIT_POLICY=$OMP_WAIT_POLICY"
 jq -rn --argjson a "$ours" '"\($a.model), threads \($a.threads), median of \($a.repeats), GEMM \($a.gemm_gflops | round) GFLOP/s; ratio = reference / antispoof (> 1: antispoof faster)"'
-printf '%s\n' "${refs[@]}" | jq -r 'select(.compiled) | "torch.compile: first training step (compilation) \(.first_train_step_s | round) s"'
+printf '%s\n' "$refs" | jq -r 'select(.compiled) | "torch.compile: first training step (compilation) \(.first_train_step_s | round) s"'

@@ -9,6 +9,8 @@ cross-entropy (0.1 spoof, 0.9 bona fide), backward and an Adam step (lr 1e-4, we
   --model aasist --repo DIR --conf CONF
                                DIR/models/AASIST.py of clovaai/aasist with the model_config of CONF (JSON)
   --compile                    torch.compile the model (PyTorch 2.x; the compile time is reported, not timed)
+  --autocast-bf16              run the forward passes under torch.autocast("cpu", dtype=torch.bfloat16), as a
+                               PyTorch user asks for bfloat16 (the backward follows autocast's casts)
 
 Runs under whichever Python/PyTorch starts it (Debian's python3-torch 1.13, or a venv with PyPI's torch).
 Prints one JSON object on stdout (milliseconds per utterance)."""
@@ -79,6 +81,7 @@ def main():
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--batch", type=int, default=32)
     ap.add_argument("--compile", action="store_true", help="torch.compile the model (PyTorch 2.x)")
+    ap.add_argument("--autocast-bf16", action="store_true", help="forward passes under CPU autocast, bfloat16")
     args = ap.parse_args()
     if args.threads < 1 or args.repeats < 1 or args.batch < 1:
         fail("--threads, --repeats and --batch must be >= 1")
@@ -93,8 +96,15 @@ def main():
         else build_aasist(args.repo, args.conf)
     out = {"model": args.model, "torch": torch.__version__, "threads": torch.get_num_threads(),
            "batch": args.batch, "nb_samp": nb_samp, "repeats": args.repeats, "compiled": args.compile,
-           "parameters": sum(p.numel() for p in model.parameters())}
+           "parameters": sum(p.numel() for p in model.parameters()),
+           "precision": "bf16" if args.autocast_bf16 else "fp32"}
     runner = model
+    if args.autocast_bf16:
+        plain = logits
+
+        def logits(m, x):
+            with torch.autocast("cpu", dtype=torch.bfloat16):
+                return plain(m, x).float()
     if args.compile:
         if not hasattr(torch, "compile"):
             fail(f"--compile needs PyTorch 2.x (this is {torch.__version__})")

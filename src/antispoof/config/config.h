@@ -22,6 +22,8 @@ enum class SePooling { kAvg, kAvgMax };
 enum class Architecture { kRawNet2, kAasist };
 // The learning-rate schedule (`lr_schedule`), see TrainConfig::LearningRate.
 enum class LrSchedule { kConstant, kCosine, kAasistCosine };
+// The arithmetic of the model's convolutions, linear layers and matrix products (model/precision.h).
+enum class Precision { kFp32, kBf16 };
 
 // AASIST's own keys (clovaai/aasist model_config). The encoder is one block of filts[1], one of
 // filts[2], one of filts[3] and three of filts[4]; pool_ratios[3] and temperatures[3] are read and
@@ -91,6 +93,9 @@ struct TrainConfig {
   int num_workers = 2;
   int threads = 0;  // 0 = all cores
   std::string device = "cpu";
+  // fp32: exact to the reference. bf16: convolutions, linear layers, the GRU's and attention's matrix
+  // products in bfloat16 (float32 accumulation), everything else in float32 (model/precision.h).
+  Precision precision = Precision::kFp32;
   bool cache_front_end = false;
   int max_train_items = 0;  // 0 = all (for quick runs)
   // On-the-fly augmentation of the training utterances (augment/augment_config.h); none by default.
@@ -162,5 +167,6 @@ std::string ToString(Preactivation v);
 std::string ToString(Attention v);
 std::string ToString(SePooling v);
 std::string ToString(LrSchedule v);
+std::string ToString(Precision v);
 
 }  // namespace antispoof

@@ -17,6 +17,7 @@ const EnumNames<Preactivation> kPreactivation = {{"reference", Preactivation::kR
                                                  {"fixed", Preactivation::kFixed}};
 const EnumNames<Attention> kAttention = {{"none", Attention::kNone}, {"se", Attention::kSe}};
 const EnumNames<SePooling> kSePooling = {{"avg", SePooling::kAvg}, {"avgmax", SePooling::kAvgMax}};
+const EnumNames<Precision> kPrecision = {{"fp32", Precision::kFp32}, {"bf16", Precision::kBf16}};
 const EnumNames<LrSchedule> kLrSchedule = {
     {"constant", LrSchedule::kConstant}, {"cosine", LrSchedule::kCosine}, {"aasist_cosine", LrSchedule::kAasistCosine}};
 
@@ -272,6 +273,9 @@ void DeclareRunKeys(KeyTable<TrainConfig>& t) {
                              return v == "cpu" || StartsWith(v, "cuda") ? std::string() : "expected cpu or cuda[:N]";
                            }},
         "Where to train and score");
+  t.AddEnum("precision", &TrainConfig::precision, kPrecision,
+            "fp32 (exact to the reference) or bf16: convolutions, linear layers and matrix products in "
+            "bfloat16 for training and scoring (needs a GPU or a CPU with AVX512-BF16 or AMX)");
   t.Add("cache_front_end", &TrainConfig::cache_front_end, Anything<bool>(),
         "Compute the fixed front end once per utterance and train on the cache (same results, faster)");
   t.Add("max_train_items", &TrainConfig::max_train_items, NonNegative<int>(),
@@ -345,5 +349,6 @@ std::string ToString(Preactivation v) { return NameOf(config_keys::kPreactivatio
 std::string ToString(Attention v) { return NameOf(config_keys::kAttention, v); }
 std::string ToString(SePooling v) { return NameOf(config_keys::kSePooling, v); }
 std::string ToString(LrSchedule v) { return NameOf(config_keys::kLrSchedule, v); }
+std::string ToString(Precision v) { return NameOf(config_keys::kPrecision, v); }
 
 }  // namespace antispoof

@@ -105,10 +105,11 @@ double Accuracy(const std::vector<ScoredItem>& items) {
 }
 
 model::Countermeasure LoadModel(const ModelConfig& config, const std::string& checkpoint,
-                                const torch::Device& device) {
+                                const torch::Device& device, Precision precision) {
   model::Countermeasure net = model::CreateModel(config);
   model::LoadWeights(*net, checkpoint);
   net->to(device);
+  net->SetPrecision(precision);
   return net;
 }
 

@@ -60,10 +60,11 @@ std::vector<metrics::ScoreRecord> ToScoreRecords(const std::vector<ScoredItem>& 
 // Fraction of labelled items whose argmax class equals the label.
 double Accuracy(const std::vector<ScoredItem>& items);
 
-// The config's model with the weights of `checkpoint` (any .pth with its reference keys), on `device`.
+// The config's model with the weights of `checkpoint` (any .pth with its reference keys), on `device`,
+// computing in `precision` (model::CountermeasureImpl::SetPrecision).
 // Error naming the checkpoint and the tensor when a weight is not finite (model::LoadStateDict).
 model::Countermeasure LoadModel(const ModelConfig& config, const std::string& checkpoint,
-                                const torch::Device& device);
+                                const torch::Device& device, Precision precision = Precision::kFp32);
 
 struct ScoreOptions {
   std::vector<data::Item> items;  // labels may be unknown

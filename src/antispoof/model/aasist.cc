@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "antispoof/common/strings.h"
+#include "antispoof/model/precision.h"
 
 namespace antispoof::model {
 namespace aasist {
@@ -211,6 +212,7 @@ std::tuple<torch::Tensor, torch::Tensor, torch::Tensor> AasistImpl::Branch(
 }
 
 std::pair<torch::Tensor, torch::Tensor> AasistImpl::HiddenAndLogits(const torch::Tensor& features) {
+  const PrecisionScope precision(precision_, features.device().type());
   torch::Tensor x = aasist::SeluInPlace(first_bn_(features));
   for (auto& block : encoder_) x = block(x);
   torch::Tensor e = x.abs();  // [B, C, spectral nodes, time]
@@ -225,7 +227,8 @@ std::pair<torch::Tensor, torch::Tensor> AasistImpl::HiddenAndLogits(const torch:
   torch::Tensor hidden = torch::cat({std::get<0>(t.abs().max(1)), t.mean(1), std::get<0>(s.abs().max(1)),
                                      s.mean(1), master.squeeze(1)},
                                     1);
-  return {hidden, out_layer_(torch::dropout(hidden, 0.5, is_training()))};
+  torch::Tensor logits = out_layer_(torch::dropout(hidden, 0.5, is_training()));
+  return {hidden.to(torch::kFloat), logits.to(torch::kFloat)};
 }
 
 torch::Tensor AasistImpl::LogProbabilities(const torch::Tensor& outputs) const {

@@ -3,6 +3,7 @@
 #include "antispoof/common/error.h"
 #include "antispoof/common/strings.h"
 #include "antispoof/model/aasist.h"
+#include "antispoof/model/precision.h"
 #include "antispoof/model/rawnet2.h"
 
 namespace antispoof::model {
@@ -13,6 +14,12 @@ torch::Tensor CountermeasureImpl::FrontEnd(const torch::Tensor&) {
 
 torch::Tensor CountermeasureImpl::ForwardFromFrontEnd(const torch::Tensor&) {
   Fail(Name() + " has no fixed front end in this configuration (cache_front_end needs one)");
+}
+
+void CountermeasureImpl::SetPrecision(Precision precision) {
+  const auto params = parameters();
+  CheckPrecisionSupported(precision, params.empty() ? torch::Device(torch::kCPU) : params.front().device());
+  precision_ = precision;
 }
 
 std::vector<torch::Tensor> CountermeasureImpl::TrainableParameters() {

@@ -52,6 +52,12 @@ class CountermeasureImpl : public torch::nn::Module {
 
   const ModelConfig& config() const { return config_; }
 
+  // The arithmetic of forward (and its backward) from now on: fp32 (the default, exact to the
+  // reference) or bf16 (model/precision.h). Outputs stay float32 either way. Error (naming the
+  // key `precision`) when the parameters' device cannot run it here.
+  void SetPrecision(Precision precision);
+  Precision precision() const { return precision_; }
+
  protected:
   // The totals (parameters, buffers, float32 size, MACs) of this module over the given stages.
   ModelSummary SummaryWithStages(std::vector<StageSummary> stages) const;
@@ -59,6 +65,7 @@ class CountermeasureImpl : public torch::nn::Module {
   int64_t ParametersWithPrefix(const std::string& prefix) const;
 
   ModelConfig config_;
+  Precision precision_ = Precision::kFp32;
 };
 TORCH_MODULE(Countermeasure);
 

@@ -8,6 +8,9 @@
 // gradient) and then one GEMM each for the input gradient and the two weight gradients, where
 // autograd's per-step graph of nn::GRU accumulates 29 rank-B weight updates per layer.
 // float32 and float64, any device the ops run on; no double backward (create_graph is not supported).
+// Inside a bf16 PrecisionScope (model/precision.h) the GEMMs, forward and backward, take bfloat16
+// operands while the hidden state, the gates and their gradients stay float32; a bfloat16 input
+// (autocast's activations) is taken to float32 first.
 #pragma once
 
 #include <torch/torch.h>

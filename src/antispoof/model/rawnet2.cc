@@ -1,6 +1,7 @@
 #include "antispoof/model/rawnet2.h"
 
 #include "antispoof/model/gru.h"
+#include "antispoof/model/precision.h"
 
 namespace antispoof::model {
 namespace F = torch::nn::functional;
@@ -48,17 +49,19 @@ namespace {
 // The GRU for one sequence [1, T, C] -> [1, T, H] without autograd: the input projections of all
 // steps as one GEMM per layer, then a matrix-vector product per step. LibTorch's GRU runs each
 // step's W_hh h as a 1-row GEMM, which OpenBLAS packs anew every step (about 8x slower here).
+// float32 throughout, whatever the caller's precision (a bfloat16 input is taken back to float32).
 torch::Tensor GruOneSequence(torch::nn::GRUImpl& gru, const torch::Tensor& x) {
+  const PrecisionScope float32(Precision::kFp32, torch::kCPU);
   auto params = gru.named_parameters(/*recurse=*/false);
   const int64_t hidden = gru.options.hidden_size(), steps = x.size(1);
-  torch::Tensor seq = x[0];
+  torch::Tensor seq = x[0].to(torch::kFloat);
   for (int64_t l = 0; l < gru.options.num_layers(); ++l) {
     const std::string suffix = "_l" + std::to_string(l);
     const torch::Tensor& w_hh = params["weight_hh" + suffix];
     const torch::Tensor& b_hh = params["bias_hh" + suffix];
     torch::Tensor gi = torch::addmm(params["bias_ih" + suffix], seq, params["weight_ih" + suffix].t());
-    torch::Tensor out = torch::empty({steps, hidden}, x.options());
-    torch::Tensor h = torch::zeros({hidden}, x.options());
+    torch::Tensor out = torch::empty({steps, hidden}, seq.options());
+    torch::Tensor h = torch::zeros({hidden}, seq.options());
     for (int64_t t = 0; t < steps; ++t) {
       torch::Tensor gh = torch::addmv(b_hh, w_hh, h);  // gate order r, z, n
       torch::Tensor g = gi[t];
@@ -79,10 +82,9 @@ torch::Tensor RawNet2Impl::forward(const torch::Tensor& x) { return ForwardObser
 torch::Tensor RawNet2Impl::FrontEnd(const torch::Tensor& x) {
   TORCH_CHECK(x.dim() == 2, "RawNet2 expects [B, samples], got ", x.sizes());
   // The front end has no parameters: unless the caller wants the gradient with respect to the
-  // samples, no graph is needed, and abs can overwrite the sinc output (one [B, C, N] pass less).
+  // samples, no graph is needed, and the magnitude is pooled per utterance while still in cache.
   if (x.requires_grad()) return torch::max_pool1d(torch::abs(sinc_(x.unsqueeze(1))), 3);
-  torch::NoGradGuard no_grad;
-  return torch::max_pool1d(sinc_(x.unsqueeze(1)).abs_(), 3);
+  return sinc_->PooledMagnitude(x.unsqueeze(1), 3);
 }
 
 torch::Tensor RawNet2Impl::ForwardObserved(const torch::Tensor& x, const StageObserver& observer) {
@@ -99,6 +101,7 @@ torch::Tensor RawNet2Impl::ForwardFromFrontEnd(const torch::Tensor& features,
   auto observe = [&](const char* name, const torch::Tensor& t) {
     if (observer) (*observer)(name, t);
   };
+  const PrecisionScope precision(precision_, features.device().type());
   torch::Tensor x = first_bn_(features);
   observe("first_bn", x);
   // In place unless an observer holds the BN output (SELU's backward reads its own result).
@@ -122,14 +125,14 @@ torch::Tensor RawNet2Impl::ForwardFromFrontEnd(const torch::Tensor& features,
   else if (FusedGruEnabled() && FusedGruApplies(*gru_, x))
     all_steps = FusedGru(*gru_, x);  // training: one GEMM per weight gradient, no per-step graph
   else
-    all_steps = std::get<0>(gru_(x));
+    all_steps = std::get<0>(gru_(x.to(torch::kFloat)));  // nn::GRU wants its weights' dtype
   observe("gru_all_steps", all_steps);
   x = all_steps.select(1, all_steps.size(1) - 1);
   x = fc1_gru_(x);
   observe("fc1_gru", x);
   x = fc2_gru_(x);
   observe("fc2_gru", x);
-  return torch::log_softmax(x, 1);
+  return torch::log_softmax(x.to(torch::kFloat), 1);
 }
 
 namespace {

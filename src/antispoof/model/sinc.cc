@@ -1,5 +1,8 @@
 #include "antispoof/model/sinc.h"
 
+#include <ATen/Parallel.h>
+
+#include <algorithm>
 #include <cmath>
 
 namespace antispoof::model {
@@ -90,6 +93,52 @@ torch::Tensor SincConvImpl::Fft(const torch::Tensor& x) {
   auto product = spectrum_x * SpectrumFor(n_fft, x.device()).unsqueeze(0);  // [B, C, F]
   auto full = torch::fft::irfft(product, n_fft, -1);                 // [B, C, n_fft]
   return full.narrow(2, 0, n - taps + 1).contiguous();
+}
+
+void SincConvImpl::PooledMagnitudeOf(const torch::Tensor& x, int64_t b, int64_t c0, int64_t c1,
+                                     int64_t pool, const torch::Tensor& spectrum, torch::Tensor& out) const {
+  const int64_t n_fft = spectrum_n_fft_, pooled = out.size(2);
+  const torch::Tensor spectrum_x = torch::fft::rfft(x[b], n_fft, -1);  // [1, F]
+  const torch::Tensor full = torch::fft::irfft(spectrum_x * spectrum.narrow(0, c0, c1 - c0), n_fft, -1);
+  for (int64_t c = c0; c < c1; ++c) {
+    const float* in = full[c - c0].data_ptr<float>();
+    float* o = out[b][c].data_ptr<float>();
+    for (int64_t j = 0; j < pooled; ++j) {
+      float m = std::fabs(in[j * pool]);
+      for (int64_t k = 1; k < pool; ++k) {
+        const float v = std::fabs(in[j * pool + k]);
+        if (v > m || std::isnan(v)) m = v;  // max_pool1d propagates NaN
+      }
+      o[j] = m;
+    }
+  }
+}
+
+torch::Tensor SincConvImpl::PooledMagnitude(const torch::Tensor& x, int64_t pool) {
+  torch::NoGradGuard no_grad;
+  if (impl_ != SincImpl::kFft || !x.device().is_cpu() || x.scalar_type() != torch::kFloat)
+    return torch::max_pool1d(forward(x).abs_(), pool);
+  TORCH_CHECK(x.dim() == 3 && x.size(1) == 1, "SincConv expects [B, 1, N], got ", x.sizes());
+  TORCH_CHECK(x.size(2) >= filters_.size(1), "SincConv input shorter than the filters");
+  TORCH_CHECK(pool >= 1 && (x.size(2) - filters_.size(1) + 1) >= pool, "SincConv: pool ", pool,
+              " exceeds the output length");
+  const int64_t batch = x.size(0), channels = filters_.size(0);
+  const int64_t pooled = (x.size(2) - filters_.size(1) + 1) / pool;
+  const torch::Tensor& spectrum = SpectrumFor(FastFftSize(x.size(2)), x.device());  // caches: before the threads
+  const torch::Tensor xc = x.contiguous();
+  torch::Tensor out = torch::empty({batch, channels, pooled}, x.options());
+  // Work items: (utterance, group of channels), enough of them to occupy every thread at batch 1.
+  const int64_t threads = at::get_num_threads();
+  const int64_t groups = batch >= threads ? 1 : std::min(channels, (threads + batch - 1) / batch);
+  const int64_t group_size = (channels + groups - 1) / groups;
+  at::parallel_for(0, batch * groups, 1, [&](int64_t begin, int64_t end) {
+    torch::NoGradGuard worker_no_grad;  // grad mode is per thread
+    for (int64_t item = begin; item < end; ++item) {
+      const int64_t b = item / groups, c0 = (item % groups) * group_size;
+      if (c0 < channels) PooledMagnitudeOf(xc, b, c0, std::min(channels, c0 + group_size), pool, spectrum, out);
+    }
+  });
+  return out;
 }
 
 }  // namespace antispoof::model

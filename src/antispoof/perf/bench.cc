@@ -21,6 +21,7 @@
 #include "antispoof/optim/adam.h"
 #include "antispoof/optim/loss.h"
 #include "antispoof/perf/memory.h"
+#include "antispoof/perf/op_profile.h"
 
 namespace antispoof::perf {
 namespace {
@@ -137,12 +138,14 @@ BenchResult RunBenchmark(const ModelConfig& config, const BenchOptions& options)
   r.gemm_gflops = kNaN;
   if (options.gemm) {
     r.gemm_gflops = MeasureGemmGflops(options.gemm_size, std::max(3, repeats));
-    Log(log, "GEMM %.0f: %.1f GFLOP/s", options.gemm_size, r.gemm_gflops);
+    Log(log, "GEMM %d: %.1f GFLOP/s", options.gemm_size, r.gemm_gflops);
   }
 
   torch::manual_seed(options.seed);
   model::Countermeasure net = model::CreateModel(config);
+  net->SetPrecision(options.recipe.precision);
   r.model = net->Name();
+  r.precision = ToString(options.recipe.precision);
   auto inputs = [&](int b) { return torch::randn({b, config.nb_samp}) * 0.1; };
 
   // Training first, so that its peak is not hidden by an earlier phase when VmHWM cannot be reset.
@@ -163,8 +166,11 @@ BenchResult RunBenchmark(const ModelConfig& config, const BenchOptions& options)
     };
     r.train_b32_ms = TimeRuns(warmup, repeats, batch, [&] { step([&] { return net->forward(x); }); },
                               &r.train_b32_cpu_ms);
+    if (options.profile_top > 0)
+      r.profile += Format("training step, batch %d:\n", batch) +
+                   FormatOpTable(ProfileOps([&] { step([&] { return net->forward(x); }); }), options.profile_top);
     r.train_ms_per_utt_b32 = Median(r.train_b32_ms);
-    Log(log, "train step, batch %.0f: %.1f ms/utt", batch, r.train_ms_per_utt_b32);
+    Log(log, "train step, batch %d: %.1f ms/utt", batch, r.train_ms_per_utt_b32);
     if (options.train_cached_front_end && net->HasFixedFrontEnd()) {
       torch::Tensor features;
       {
@@ -175,7 +181,7 @@ BenchResult RunBenchmark(const ModelConfig& config, const BenchOptions& options)
         step([&] { return net->ForwardFromFrontEnd(features); });
       });
       r.train_cached_ms_per_utt_b32 = Median(r.train_cached_b32_ms);
-      Log(log, "train step from the cached front end, batch %.0f: %.1f ms/utt", batch,
+      Log(log, "train step from the cached front end, batch %d: %.1f ms/utt", batch,
           r.train_cached_ms_per_utt_b32);
     }
     r.train_peak_rss_mb = PeakRssMb();
@@ -195,10 +201,13 @@ BenchResult RunBenchmark(const ModelConfig& config, const BenchOptions& options)
       r.infer_b32_ms =
           TimeRuns(warmup, repeats, batch, [&] { net->forward(x); }, &r.infer_b32_cpu_ms);
       r.infer_ms_per_utt_b32 = Median(r.infer_b32_ms);
-      Log(log, "inference, batch %.0f: %.2f ms/utt", batch, r.infer_ms_per_utt_b32);
+      if (options.profile_top > 0)
+        r.profile += Format("inference, batch %d:\n", batch) +
+                     FormatOpTable(ProfileOps([&] { net->forward(x); }), options.profile_top);
+      Log(log, "inference, batch %d: %.2f ms/utt", batch, r.infer_ms_per_utt_b32);
       r.front_end_ms_per_utt_b32 =
           Median(TimeRuns(warmup, repeats, batch, [&] { net->FrontEnd(x); }));
-      Log(log, "front end alone, batch %.0f: %.2f ms/utt", batch, r.front_end_ms_per_utt_b32);
+      Log(log, "front end alone, batch %d: %.2f ms/utt", batch, r.front_end_ms_per_utt_b32);
     }
     if (options.batch1) {
       auto x = inputs(1);
@@ -249,6 +258,7 @@ nlohmann::json BenchResult::ToJson() const {
   j["peak_fraction_b32"] = Num(peak_fraction_b32);
   j["peak_fraction_train"] = Num(peak_fraction_train);
   j["threads"] = threads;
+  j["precision"] = precision;
   j["interop_threads"] = interop_threads;
   j["batch"] = batch;
   j["nb_samp"] = nb_samp;
@@ -274,8 +284,9 @@ std::string BenchResult::ToTable() const {
   auto rate = [](double v) { return std::isfinite(v) ? Format("%9.1f", v) : std::string("        -"); };
   auto pct = [](double v) { return std::isfinite(v) ? Format("%8.1f%%", 100 * v) : std::string("        -"); };
   std::string out;
-  out += Format("%s, threads %d (inter-op %d), nb_samp %d, batch %d, sinc %s, GRU %s, median of %d\n",
-                model.c_str(), threads, interop_threads, nb_samp, batch, sinc_impl.c_str(), gru.c_str(), repeats);
+  out += Format("%s, %s, threads %d (inter-op %d), nb_samp %d, batch %d, sinc %s, GRU %s, median of %d\n",
+                model.c_str(), precision.c_str(), threads, interop_threads, nb_samp, batch, sinc_impl.c_str(),
+                gru.c_str(), repeats);
   out += Format("%-36s %9s %9s %9s\n", "figure", "ms/utt", "utt/s", "of peak");
   out += Format("%-36s %s %s %s\n", "inference, batch 1", ms(infer_ms_per_utt_b1).c_str(),
                 rate(utt_per_s_b1).c_str(), pct(peak_fraction_b1).c_str());
@@ -298,6 +309,7 @@ std::string BenchResult::ToTable() const {
   out += Format("GEMM: %.1f GFLOP/s; model: %.2f GFLOP per utterance (forward)\n", gemm_gflops,
                 gflop_per_utt);
   out += Format("wall: %.1f s\n", wall_s);
+  if (!profile.empty()) out += "\nper-operator profile (one run each):\n" + profile;
   return out;
 }
 

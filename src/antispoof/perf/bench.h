@@ -30,6 +30,8 @@ struct BenchOptions {
   bool progress = true;               // one line per phase on stderr
   uint64_t seed = 0;                  // model init and inputs (the global RNG is restored after)
   bool fused_gru = true;              // RawNet2's GRU: fused (model/gru.h) or LibTorch's nn::GRU
+  int profile_top = 0;  // > 0: after the timings, profile one training step and one batch inference
+                        // (perf/op_profile.h) and keep their `profile_top` largest operators
   // The training step's optimizer and loss settings: the trainer's own step (optim::Adam with this
   // recipe, its weighted cross-entropy); the reference recipe unless the caller passes a config's.
   TrainConfig recipe;
@@ -54,6 +56,8 @@ struct BenchResult {
   int threads = 0, interop_threads = 0, batch = 0, nb_samp = 0, sample_rate = 0, repeats = 0;
   std::string sinc_impl;
   std::string gru;    // "fused" or "torch" (RawNet2's GRU; see BenchOptions::fused_gru)
+  std::string precision;  // "fp32" or "bf16" (the recipe's precision key)
+  std::string profile;    // the operator tables of BenchOptions::profile_top ("" when not asked)
   // OMP_WAIT_POLICY as the process started ("" = unset: libgomp spins before it sleeps). The binary
   // sets passive for its computing subcommands unless the caller chose (apps/antispoof.cc).
   std::string omp_wait_policy;

@@ -98,7 +98,7 @@ EvalResult Evaluate(const EvalOptions& o) {
   so.batch_size = config.train.batch_size;
   so.num_workers = config.train.num_workers;
   model::Countermeasure net = infer::LoadModel(
-      config.model, checkpoint, model::ParseDevice(config.train.device));
+      config.model, checkpoint, model::ParseDevice(config.train.device), config.train.precision);
   std::vector<infer::ScoredItem> scored = infer::ScoreItems(*net, so);
 
   EvalResult r;

@@ -380,6 +380,7 @@ void Trainer::BuildModel() {
   torch::manual_seed(static_cast<uint64_t>(tc_.seed));  // the seed fixes the initialisation
   net_ = model::CreateModel(o_.config.model);
   net_->to(device_);
+  net_->SetPrecision(tc_.precision);
   if (tc_.cache_front_end && !net_->HasFixedFrontEnd())
     FailAt(o_.config.source, 0, "cache_front_end: " + net_->Name() +
                                     " has no fixed front end in this configuration (freq_aug changes it every step)");
