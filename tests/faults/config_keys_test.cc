@@ -2,6 +2,11 @@
 // path and saying what is wrong; nothing is silently ignored or truncated.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <sstream>
+
 #include "faults/faults_support.h"
 
 namespace antispoof::faults {
@@ -95,6 +100,7 @@ TEST_F(ConfigFaults, FlagsAreCheckedLikeTheKeyTheySet) {
            {"--batch-size -4", "--batch-size: batch_size: must be positive"},
            {"--threads -1", "--threads: threads: must not be negative"},
            {"--device tpu", "--device: device: expected cpu or cuda[:N]"},
+           {"--precision fp16", "--precision: precision: unknown value 'fp16' (expected fp32|bf16)"},
            {"--lr 0", "--lr: lr: must be positive"},
            // Negative values and words reach the key's own rules too (not the parser's, not "use the config's").
            {"--epochs -1", "--epochs: num_epochs: must be positive"},
@@ -116,7 +122,8 @@ TEST_F(ConfigFaults, EvalFlagsAreCheckedLikeTheKeyTheySet) {
            {"--batch-size 0", "--batch-size: batch_size: must be positive"},
            {"--batch-size -5", "--batch-size: batch_size: must be positive"},
            {"--threads -1", "--threads: threads: must not be negative"},
-           {"--device tpu", "--device: device: expected cpu or cuda[:N]"}}) {
+           {"--device tpu", "--device: device: expected cpu or cuda[:N]"},
+           {"--precision int8", "--precision: precision: unknown value 'int8' (expected fp32|bf16)"}}) {
     CommandResult r = RunAntispoof("eval --run " + Quote(run.run) + " --split dev " + flag);
     EXPECT_EQ(r.exit_code, 1) << flag;
     EXPECT_TRUE(Contains(r.err, message)) << flag << ": " << r.err;
@@ -132,12 +139,57 @@ TEST_F(ConfigFaults, BenchFlagsAreRefusedNotClamped) {
            {"--batch 0", "--batch: Value 0 not in range"},
            {"--repeats 0", "--repeats: Value 0 not in range"},
            {"--warmup -1", "--warmup: Value -1 not in range"},
-           {"--threads -1", "--threads: threads: must not be negative"}}) {
+           {"--threads -1", "--threads: threads: must not be negative"},
+           {"--precision half", "--precision: precision: unknown value 'half' (expected fp32|bf16)"},
+           {"--profile 0", "--profile: Value 0 not in range"}}) {
     CommandResult r = RunAntispoof("bench --config " + Quote(config) + " --quick " + flag);
     EXPECT_NE(r.exit_code, 0) << flag;
     EXPECT_TRUE(Contains(r.err, message)) << flag << ": " << r.err;
     EXPECT_EQ(r.out, "") << flag;
   }
+}
+
+TEST_F(ConfigFaults, ScoreAndServePrecisionFlagsAreCheckedBeforeTheModelLoads) {
+  const TinyRun run = SharedTinyRun();
+  const std::string model = " --config " + Quote(run.config) + " --checkpoint " + Quote(run.checkpoint);
+  for (const std::string command : {"score" + model + " --precision fp16 " + Quote(run.la),
+                                    "serve" + model + " --port 0 --precision fp16"}) {
+    CommandResult r = RunAntispoof(command);
+    EXPECT_EQ(r.exit_code, 1) << command;
+    EXPECT_TRUE(Contains(r.err, "--precision: precision: unknown value 'fp16' (expected fp32|bf16)")) << r.err;
+    EXPECT_EQ(r.out, "");
+  }
+}
+
+// bf16 scores the same files as fp32, each score close to its fp32 value but not all equal to it
+// (the flag reached the model); on a CPU without bfloat16 it is refused naming the key.
+TEST_F(ConfigFaults, ScorePrecisionBf16ScoresCloseToFp32) {
+  const TinyRun run = SharedTinyRun();
+  const std::string score = "score --config " + Quote(run.config) + " --checkpoint " + Quote(run.checkpoint) + " " +
+                            Quote(run.la + "/ASVspoof2019_LA_dev/flac");
+  CommandResult fp32 = RunAntispoof(score), bf16 = RunAntispoof(score + " --precision bf16");
+  ASSERT_EQ(fp32.exit_code, 0) << fp32.err;
+  if (bf16.exit_code != 0 && Contains(bf16.err, "precision: bf16 needs a CPU with AVX512-BF16"))
+    GTEST_SKIP() << "this CPU has no bfloat16 arithmetic";
+  ASSERT_EQ(bf16.exit_code, 0) << bf16.err;
+  auto scores = [](const std::string& out) {
+    std::map<std::string, double> m;
+    std::istringstream in(out);
+    std::string utt;
+    double v;
+    while (in >> utt >> v) m[utt] = v;
+    return m;
+  };
+  const auto a = scores(fp32.out), b = scores(bf16.out);
+  ASSERT_FALSE(a.empty());
+  ASSERT_EQ(a.size(), b.size());
+  double largest = 0;
+  for (const auto& [utt, v] : a) {
+    ASSERT_TRUE(b.count(utt)) << utt;
+    largest = std::max(largest, std::abs(b.at(utt) - v));
+  }
+  EXPECT_GT(largest, 0.0) << "bf16 changed no score";
+  EXPECT_LT(largest, 0.25);
 }
 
 TEST_F(ConfigFaults, ThreadCountsAreBoundedByTheMachinesCores) {
