@@ -23,7 +23,7 @@ antispoof::cli::Registration reg{{"eval", "Score a trained run on a split; write
   antispoof::cli::AddKeyFlag(sub, o->key_flags, "--threads", "threads",
                              "Intra-op threads, 0 = all cores (default: the run's)");
   antispoof::cli::AddKeyFlag(sub, o->key_flags, "--device", "device", "cpu, cuda or cuda:N (default: the run's)");
-  antispoof::cli::AddKeyFlag(sub, o->key_flags, "--precision", "precision", "fp32 or bf16 (default: the run's)");
+  antispoof::cli::AddKeyFlag(sub, o->key_flags, "--precision", "precision", "fp32, bf16 or int8 (default: the run's)");
   antispoof::cli::AddKeyFlag(sub, o->key_flags, "--batch-size", "batch_size",
                              "Scoring batch size (default: the run's)");
   sub.add_option("--calibration", o->calibration,

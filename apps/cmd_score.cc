@@ -232,7 +232,7 @@ antispoof::cli::Registration reg{{"score", "Score audio files, folders or a prot
       ->check(CLI::Range(0, 1 << 20));
   sub.add_option("--device", a->device, "cpu, cuda or cuda:N");
   antispoof::cli::AddKeyFlag(sub, a->key_flags, "--precision", "precision",
-                             "fp32 (exact) or bf16 (default: the config's precision)");
+                             "fp32 (exact), bf16 or int8 (default: the config's precision)");
   sub.add_option("--calibration", a->calibration_path,
                  "Calibration file from `antispoof calibrate`: print log-likelihood ratios (natural log, "
                  "bona fide vs spoof) and a decision at its threshold (Bayes, or its target rate) unless "

@@ -111,7 +111,7 @@ antispoof::cli::Registration reg{{"serve", "Serve a checkpoint over HTTP: POST /
   sub.add_option("--threads", o.threads, "Intra-op threads of the model (0 = all cores)")->capture_default_str();
   sub.add_option("--device", a->device, "cpu, cuda or cuda:N");
   antispoof::cli::AddKeyFlag(sub, a->key_flags, "--precision", "precision",
-                             "fp32 (exact) or bf16 (default: the config's precision)");
+                             "fp32 (exact), bf16 or int8 (default: the config's precision)");
   return std::function<int()>([a] { return RunServe(*a); });
 }, 27}};
 }  // namespace

@@ -100,7 +100,7 @@ TEST_F(ConfigFaults, FlagsAreCheckedLikeTheKeyTheySet) {
            {"--batch-size -4", "--batch-size: batch_size: must be positive"},
            {"--threads -1", "--threads: threads: must not be negative"},
            {"--device tpu", "--device: device: expected cpu or cuda[:N]"},
-           {"--precision fp16", "--precision: precision: unknown value 'fp16' (expected fp32|bf16)"},
+           {"--precision fp16", "--precision: precision: unknown value 'fp16' (expected fp32|bf16|int8)"},
            {"--lr 0", "--lr: lr: must be positive"},
            // Negative values and words reach the key's own rules too (not the parser's, not "use the config's").
            {"--epochs -1", "--epochs: num_epochs: must be positive"},
@@ -123,7 +123,7 @@ TEST_F(ConfigFaults, EvalFlagsAreCheckedLikeTheKeyTheySet) {
            {"--batch-size -5", "--batch-size: batch_size: must be positive"},
            {"--threads -1", "--threads: threads: must not be negative"},
            {"--device tpu", "--device: device: expected cpu or cuda[:N]"},
-           {"--precision int8", "--precision: precision: unknown value 'int8' (expected fp32|bf16)"}}) {
+           {"--precision fp64", "--precision: precision: unknown value 'fp64' (expected fp32|bf16|int8)"}}) {
     CommandResult r = RunAntispoof("eval --run " + Quote(run.run) + " --split dev " + flag);
     EXPECT_EQ(r.exit_code, 1) << flag;
     EXPECT_TRUE(Contains(r.err, message)) << flag << ": " << r.err;
@@ -140,7 +140,7 @@ TEST_F(ConfigFaults, BenchFlagsAreRefusedNotClamped) {
            {"--repeats 0", "--repeats: Value 0 not in range"},
            {"--warmup -1", "--warmup: Value -1 not in range"},
            {"--threads -1", "--threads: threads: must not be negative"},
-           {"--precision half", "--precision: precision: unknown value 'half' (expected fp32|bf16)"},
+           {"--precision half", "--precision: precision: unknown value 'half' (expected fp32|bf16|int8)"},
            {"--profile 0", "--profile: Value 0 not in range"}}) {
     CommandResult r = RunAntispoof("bench --config " + Quote(config) + " --quick " + flag);
     EXPECT_NE(r.exit_code, 0) << flag;
@@ -156,7 +156,7 @@ TEST_F(ConfigFaults, ScoreAndServePrecisionFlagsAreCheckedBeforeTheModelLoads) {
                                     "serve" + model + " --port 0 --precision fp16"}) {
     CommandResult r = RunAntispoof(command);
     EXPECT_EQ(r.exit_code, 1) << command;
-    EXPECT_TRUE(Contains(r.err, "--precision: precision: unknown value 'fp16' (expected fp32|bf16)")) << r.err;
+    EXPECT_TRUE(Contains(r.err, "--precision: precision: unknown value 'fp16' (expected fp32|bf16|int8)")) << r.err;
     EXPECT_EQ(r.out, "");
   }
 }

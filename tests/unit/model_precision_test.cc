@@ -63,14 +63,14 @@ TEST(Precision, CheckNamesTheKeyWhereTheCpuCannot) {
   EXPECT_NO_THROW(CheckPrecisionSupported(Precision::kFp32, torch::kCPU));
 }
 
-TEST(Precision, TheKeyAndItsFlagTakeFp32OrBf16Only) {
+TEST(Precision, TheKeyAndItsFlagTakeFp32Bf16OrInt8Only) {
   Config c = ParseConfig("precision: bf16\n", "p.yaml");
   EXPECT_EQ(c.train.precision, Precision::kBf16);
   EXPECT_EQ(ParseConfig("seed: 1\n", "p.yaml").train.precision, Precision::kFp32);
   std::string e = testing::ErrorMessageOf([] { ParseConfig("precision: fp16\n", "p.yaml"); });
   EXPECT_NE(e.find("precision"), std::string::npos) << e;
   EXPECT_NE(e.find("fp16"), std::string::npos) << e;
-  e = testing::ErrorMessageOf([&] { ApplyKeyFlags(c, {{"--precision", "precision", "int8"}}); });
+  e = testing::ErrorMessageOf([&] { ApplyKeyFlags(c, {{"--precision", "precision", "fp16"}}); });
   EXPECT_NE(e.find("--precision: precision"), std::string::npos) << e;
   ApplyKeyFlags(c, {{"--precision", "precision", "fp32"}});
   EXPECT_EQ(c.train.precision, Precision::kFp32);

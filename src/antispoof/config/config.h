@@ -23,7 +23,8 @@ enum class Architecture { kRawNet2, kAasist };
 // The learning-rate schedule (`lr_schedule`), see TrainConfig::LearningRate.
 enum class LrSchedule { kConstant, kCosine, kAasistCosine };
 // The arithmetic of the model's convolutions, linear layers and matrix products (model/precision.h).
-enum class Precision { kFp32, kBf16 };
+// int8: dynamic quantization of RawNet2's GRU for scoring only (model/quantized.h).
+enum class Precision { kFp32, kBf16, kInt8 };
 
 // AASIST's own keys (clovaai/aasist model_config). The encoder is one block of filts[1], one of
 // filts[2], one of filts[3] and three of filts[4]; pool_ratios[3] and temperatures[3] are read and
@@ -95,6 +96,7 @@ struct TrainConfig {
   std::string device = "cpu";
   // fp32: exact to the reference. bf16: convolutions, linear layers, the GRU's and attention's matrix
   // products in bfloat16 (float32 accumulation), everything else in float32 (model/precision.h).
+  // int8 (scoring only): RawNet2's GRU with int8 weights and activations (model/quantized.h).
   Precision precision = Precision::kFp32;
   bool cache_front_end = false;
   int max_train_items = 0;  // 0 = all (for quick runs)

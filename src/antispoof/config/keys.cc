@@ -17,7 +17,7 @@ const EnumNames<Preactivation> kPreactivation = {{"reference", Preactivation::kR
                                                  {"fixed", Preactivation::kFixed}};
 const EnumNames<Attention> kAttention = {{"none", Attention::kNone}, {"se", Attention::kSe}};
 const EnumNames<SePooling> kSePooling = {{"avg", SePooling::kAvg}, {"avgmax", SePooling::kAvgMax}};
-const EnumNames<Precision> kPrecision = {{"fp32", Precision::kFp32}, {"bf16", Precision::kBf16}};
+const EnumNames<Precision> kPrecision = {{"fp32", Precision::kFp32}, {"bf16", Precision::kBf16}, {"int8", Precision::kInt8}};
 const EnumNames<LrSchedule> kLrSchedule = {
     {"constant", LrSchedule::kConstant}, {"cosine", LrSchedule::kCosine}, {"aasist_cosine", LrSchedule::kAasistCosine}};
 
@@ -275,7 +275,8 @@ void DeclareRunKeys(KeyTable<TrainConfig>& t) {
         "Where to train and score");
   t.AddEnum("precision", &TrainConfig::precision, kPrecision,
             "fp32 (exact to the reference) or bf16: convolutions, linear layers and matrix products in "
-            "bfloat16 for training and scoring (needs a GPU or a CPU with AVX512-BF16 or AMX)");
+            "bfloat16 for training and scoring (needs a GPU or a CPU with AVX512-BF16 or AMX), or int8 for scoring "
+            "only: RawNet2's GRU with int8 weights and activations (CPU)");
   t.Add("cache_front_end", &TrainConfig::cache_front_end, Anything<bool>(),
         "Compute the fixed front end once per utterance and train on the cache (same results, faster)");
   t.Add("max_train_items", &TrainConfig::max_train_items, NonNegative<int>(),

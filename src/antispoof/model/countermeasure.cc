@@ -19,7 +19,14 @@ torch::Tensor CountermeasureImpl::ForwardFromFrontEnd(const torch::Tensor&) {
 void CountermeasureImpl::SetPrecision(Precision precision) {
   const auto params = parameters();
   CheckPrecisionSupported(precision, params.empty() ? torch::Device(torch::kCPU) : params.front().device());
+  PreparePrecision(precision);
   precision_ = precision;
+}
+
+void CountermeasureImpl::PreparePrecision(Precision precision) {
+  if (precision == Precision::kInt8)
+    throw Error("precision: int8 quantizes RawNet2's GRU and is not implemented for " + Name() +
+                " (use fp32 or bf16)");
 }
 
 std::vector<torch::Tensor> CountermeasureImpl::TrainableParameters() {

@@ -53,8 +53,9 @@ class CountermeasureImpl : public torch::nn::Module {
   const ModelConfig& config() const { return config_; }
 
   // The arithmetic of forward (and its backward) from now on: fp32 (the default, exact to the
-  // reference) or bf16 (model/precision.h). Outputs stay float32 either way. Error (naming the
-  // key `precision`) when the parameters' device cannot run it here.
+  // reference), bf16 (model/precision.h) or, for scoring only, int8 (model/quantized.h; a snapshot
+  // of the weights: call it after loading them). Outputs stay float32 either way. Error (naming the
+  // key `precision`) when the parameters' device cannot run it here or the architecture lacks it.
   void SetPrecision(Precision precision);
   Precision precision() const { return precision_; }
 
@@ -63,6 +64,10 @@ class CountermeasureImpl : public torch::nn::Module {
   ModelSummary SummaryWithStages(std::vector<StageSummary> stages) const;
   // Parameters whose state_dict name starts with `prefix`.
   int64_t ParametersWithPrefix(const std::string& prefix) const;
+
+  // What an architecture prepares for `precision` before it takes effect (int8's packed weights);
+  // Error when it has no implementation of it. The default implements fp32 and bf16.
+  virtual void PreparePrecision(Precision precision);
 
   ModelConfig config_;
   Precision precision_ = Precision::kFp32;

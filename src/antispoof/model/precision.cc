@@ -8,6 +8,7 @@
 #endif
 
 #include "antispoof/common/error.h"
+#include "antispoof/model/quantized.h"
 
 namespace antispoof::model {
 namespace {
@@ -48,6 +49,10 @@ bool CpuHasBf16() {
 }
 
 void CheckPrecisionSupported(Precision precision, const torch::Device& device) {
+  if (precision == Precision::kInt8 && !device.is_cpu())
+    throw Error("precision: int8 runs on the CPU only; use fp32 or bf16 on " + device.str());
+  if (precision == Precision::kInt8 && !Int8Available())
+    throw Error("precision: int8 needs LibTorch's FBGEMM or oneDNN quantized engine, and this LibTorch has neither");
   if (precision == Precision::kBf16 && device.is_cpu() && !CpuHasBf16())
     throw Error("precision: bf16 needs a CPU with AVX512-BF16 or AMX-BF16, and this one has neither "
                 "(LibTorch would emulate it, slower than fp32); use precision: fp32");

@@ -1,5 +1,6 @@
 #include "antispoof/model/rawnet2.h"
 
+#include "antispoof/common/error.h"
 #include "antispoof/model/gru.h"
 #include "antispoof/model/precision.h"
 
@@ -79,6 +80,10 @@ torch::Tensor GruOneSequence(torch::nn::GRUImpl& gru, const torch::Tensor& x) {
 
 torch::Tensor RawNet2Impl::forward(const torch::Tensor& x) { return ForwardObserved(x, nullptr); }
 
+void RawNet2Impl::PreparePrecision(Precision precision) {
+  int8_gru_ = precision == Precision::kInt8 ? std::make_shared<const Int8Gru>(*gru_) : nullptr;
+}
+
 torch::Tensor RawNet2Impl::FrontEnd(const torch::Tensor& x) {
   TORCH_CHECK(x.dim() == 2, "RawNet2 expects [B, samples], got ", x.sizes());
   // The front end has no parameters: unless the caller wants the gradient with respect to the
@@ -120,7 +125,10 @@ torch::Tensor RawNet2Impl::ForwardFromFrontEnd(const torch::Tensor& features,
   const bool one_sequence = x.size(0) == 1 && x.device().is_cpu() && !torch::GradMode::is_enabled() &&
                             gru_->options.bias() && (!is_training() || gru_->options.dropout() == 0);
   torch::Tensor all_steps;
-  if (one_sequence)
+  if (precision_ == Precision::kInt8) {
+    if (torch::GradMode::is_enabled()) Fail("precision: int8 has no backward (it is for scoring, without a graph)");
+    all_steps = (*int8_gru_)(x);
+  } else if (one_sequence)
     all_steps = GruOneSequence(*gru_, x);
   else if (FusedGruEnabled() && FusedGruApplies(*gru_, x))
     all_steps = FusedGru(*gru_, x);  // training: one GEMM per weight gradient, no per-step graph

@@ -6,11 +6,13 @@
 
 #include <cmath>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "antispoof/config/config.h"
 #include "antispoof/model/countermeasure.h"
+#include "antispoof/model/quantized.h"
 #include "antispoof/model/residual_block.h"
 #include "antispoof/model/sinc.h"
 
@@ -52,6 +54,10 @@ class RawNet2Impl : public CountermeasureImpl {
   // Every other parameter, with its state_dict name (the optimizer's state is keyed by it).
   std::vector<std::pair<std::string, torch::Tensor>> NamedTrainableParameters() override;
 
+ protected:
+  // int8 packs the GRU's weights (as they are now); any other precision drops them.
+  void PreparePrecision(Precision precision) override;
+
  private:
   SincConv sinc_{nullptr};
   torch::nn::BatchNorm1d first_bn_{nullptr};
@@ -60,6 +66,7 @@ class RawNet2Impl : public CountermeasureImpl {
   torch::nn::BatchNorm1d bn_before_gru_{nullptr};
   torch::nn::GRU gru_{nullptr};
   torch::nn::Linear fc1_gru_{nullptr}, fc2_gru_{nullptr};
+  std::shared_ptr<const Int8Gru> int8_gru_;  // set while precision is int8
 };
 TORCH_MODULE(RawNet2);
 

@@ -151,7 +151,9 @@ BenchResult RunBenchmark(const ModelConfig& config, const BenchOptions& options)
   // Training first, so that its peak is not hidden by an earlier phase when VmHWM cannot be reset.
   r.train_ms_per_utt_b32 = r.train_cached_ms_per_utt_b32 = r.train_peak_rss_mb = kNaN;
   r.peak_rss_per_phase = ResetPeakRss();
-  if (options.train) {
+  const bool int8 = options.recipe.precision == Precision::kInt8;
+  if (options.train && int8) Log(log, "precision int8 is for scoring: no training step timed");
+  if (options.train && !int8) {
     net->train();
     // The trainer's step: its Adam, its loss, the recipe's settings (lr at its peak).
     optim::Adam adam(net->NamedTrainableParameters(), optim::AdamOptions::FromRecipe(options.recipe));

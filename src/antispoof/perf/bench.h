@@ -56,7 +56,7 @@ struct BenchResult {
   int threads = 0, interop_threads = 0, batch = 0, nb_samp = 0, sample_rate = 0, repeats = 0;
   std::string sinc_impl;
   std::string gru;    // "fused" or "torch" (RawNet2's GRU; see BenchOptions::fused_gru)
-  std::string precision;  // "fp32" or "bf16" (the recipe's precision key)
+  std::string precision;  // "fp32", "bf16" or "int8" (the recipe's precision key)
   std::string profile;    // the operator tables of BenchOptions::profile_top ("" when not asked)
   // OMP_WAIT_POLICY as the process started ("" = unset: libgomp spins before it sleeps). The binary
   // sets passive for its computing subcommands unless the caller chose (apps/antispoof.cc).

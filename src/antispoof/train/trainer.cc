@@ -283,6 +283,9 @@ class Trainer {
 };
 
 nlohmann::json Trainer::Run() {
+  if (tc_.precision == Precision::kInt8)
+    FailAt(o_.config.source, 0, "precision: int8 quantizes a trained model for scoring (score, eval, serve, bench); "
+                                "train with fp32 or bf16");
   PrepareRunDirectory();
   threads_ = model::ConfigureThreads(ThreadsForRank(tc_.threads, o_.dist));
   device_ = model::ParseDevice(DeviceForRank(tc_.device, o_.dist));
