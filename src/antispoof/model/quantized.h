@@ -26,8 +26,24 @@ class Int8Linear {
   c10::IValue packed_;
 };
 
+// y = scale * (w_int8 x) + b for one float32 vector x (a GRU step at batch 1): the same per-row int8
+// weights, but x stays float32 and the products are accumulated in float32 (AVX2 + FMA where the CPU
+// has them). Streams a quarter of float32's bytes: a matrix-vector product is bound by them.
+class Int8MatVec {
+ public:
+  Int8MatVec(const torch::Tensor& weight, const torch::Tensor& bias);
+  // x [K] float32 contiguous -> [N] float32.
+  torch::Tensor operator()(const torch::Tensor& x) const;
+
+ private:
+  torch::Tensor weight_;  // int8 [N, K]
+  torch::Tensor scale_;   // float32 [N]
+  torch::Tensor bias_;    // float32 [N] (zeros when there is none)
+};
+
 // nn::GRU's function (gates r, z, n; linear before reset; h0 = 0; unidirectional, with biases)
-// with both GEMMs of every layer in int8 and the state and gate math in float32. A snapshot of the
+// with both GEMMs of every layer in int8 and the state and gate math in float32; at batch 1 the
+// recurrent product is an Int8MatVec. A snapshot of the
 // weights when it is built: build it again after they change.
 class Int8Gru {
  public:
@@ -38,6 +54,7 @@ class Int8Gru {
  private:
   struct Layer {
     Int8Linear input, recurrent;  // W_ih x + b_ih, W_hh h + b_hh
+    Int8MatVec recurrent_one;      // W_hh h + b_hh for one sequence
   };
   std::vector<Layer> layers_;
   int64_t hidden_;
