@@ -14,6 +14,8 @@
 #   --bf16               also run antispoof with precision: bf16 and every reference under
 #                        torch.autocast("cpu", dtype=torch.bfloat16), and print two more tables: antispoof
 #                        bf16 against the fp32 references, and bf16 against bf16
+#   --int8               also run antispoof's inference with precision: int8 and print it against the
+#                        fp32 references (the references stay fp32)
 #
 # The reference code is imported from the checkout by bench/reference/reference_bench.py (never copied);
 # Debian's python3-torch 1.13 always runs it; every process gets tcmalloc when it is installed. antispoof
@@ -23,7 +25,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=${ANTISPOOF_BIN:-build/apps/antispoof}
-model="" repo="" conf="config/AASIST.conf" torch2="" compile=1 threads=$(nproc) repeats=3 sets=() bf16=0
+model="" repo="" conf="config/AASIST.conf" torch2="" compile=1 threads=$(nproc) repeats=3 sets=() bf16=0 int8=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --model) model=$2; shift 2 ;;
@@ -35,7 +37,8 @@ while [ $# -gt 0 ]; do
     --repeats) repeats=$2; shift 2 ;;
     --set) sets+=(--set "$2"); shift 2 ;;
     --bf16) bf16=1; shift ;;
-    -h|--help) sed -n 2,23p "$0"; exit 0 ;;
+    --int8) int8=1; shift ;;
+    -h|--help) sed -n 2,25p "$0"; exit 0 ;;
     *) echo "bench_vs_pytorch: unknown argument '$1' (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -87,9 +90,10 @@ references() {  # [--autocast-bf16]: one JSON line per reference run
 table() {  # TITLE OURS_JSON REFERENCE_JSON_LINES
   echo "$1"
   printf '%s\n' "$3" | jq -rs --argjson a "$2" '
-    def r2: . * 100 | round / 100;
+    def r2: if . == null then "-" else . * 100 | round / 100 end;
+    def ratio($x; $y): if $x == null or $y == null then "-" else "\(($x / $y) | r2)x" end;
     def ref_label: "PyTorch \(.torch | split("+")[0])\(if .compiled then " compile" else "" end) \(.precision)";
-    def row($name; $k): ([$name, ($a[$k] | r2)] + [.[] | (.[$k] | r2), "\((.[$k] / $a[$k]) | r2)x"]) | join("|");
+    def row($name; $k): ([$name, ($a[$k] | r2)] + [.[] | (.[$k] | r2), ratio(.[$k]; $a[$k])]) | join("|");
     (["figure (ms/utt)", "antispoof \($a.precision)"] + [.[] | ref_label, "ratio"] | join("|")),
     row("inference, batch 1"; "infer_ms_per_utt_b1"),
     row("inference, batch 32"; "infer_ms_per_utt_b32"),
@@ -99,6 +103,9 @@ table() {  # TITLE OURS_JSON REFERENCE_JSON_LINES
 ours=$(ours_bench fp32)
 refs=$(references)
 table "fp32:" "$ours" "$refs"
+if [ "$int8" = 1 ]; then
+  table "antispoof int8 (scoring only: no training row) against the fp32 references:" "$(ours_bench int8)" "$refs"
+fi
 if [ "$bf16" = 1 ]; then
   ours_bf16=$(ours_bench bf16)
   refs_bf16=$(references --autocast-bf16)
