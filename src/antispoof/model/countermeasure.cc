@@ -25,8 +25,8 @@ void CountermeasureImpl::SetPrecision(Precision precision) {
 
 void CountermeasureImpl::PreparePrecision(Precision precision) {
   if (precision == Precision::kInt8)
-    throw Error("precision: int8 quantizes RawNet2's GRU and is not implemented for " + Name() +
-                " (use fp32 or bf16)");
+    throw Error("precision: int8 quantizes RawNet2's GRU only, and " + Name() +
+                " has none: its time is in its convolutions (use fp32 or bf16)");
 }
 
 std::vector<torch::Tensor> CountermeasureImpl::TrainableParameters() {
